@@ -1,0 +1,168 @@
+"""Translations (gettext catalogs in locales/, read with Babel) and locale-aware formatting.
+
+Message ids are the English text with named placeholders: `t_("Hello {name}", name=x)`.
+`pybabel extract` finds `t_`/`tn_` calls (see babel.cfg); tests check every catalog is complete
+and keeps the same placeholders.
+"""
+
+from __future__ import annotations
+
+import gettext
+import logging
+import string
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as _babel_format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+log = logging.getLogger(__name__)
+
+LOCALES: tuple[str, ...] = ("en", "fi", "de", "ru")
+DEFAULT_LOCALE = "en"
+LOCALE_NAMES: dict[str, str] = {"en": "English", "fi": "Suomi", "de": "Deutsch", "ru": "Русский"}
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+DOMAIN = "hearth"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A translatable text: message id (English), named params, optional plural form.
+
+    Params that are themselves `Text` are translated into the same locale before formatting.
+    """
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+    plural: str | None = None
+    count: int | None = None
+
+    def render(self, locale: str, escape: Any = None) -> str:
+        """Translate and fill placeholders. `escape` is applied to every non-Text param value
+        (adapters pass their HTML/markdown escaper); the template itself is never escaped here."""
+        template = translate(locale, self.msgid, self.plural, self.count)
+        values: dict[str, Any] = {}
+        for key, value in self.params.items():
+            if isinstance(value, Text):
+                values[key] = value.render(locale, escape)
+            else:
+                shown = format_value(value, locale)
+                values[key] = escape(shown) if escape else shown
+        if self.count is not None:
+            values.setdefault("count", format_number(self.count, locale))
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            log.warning("bad placeholders in %r for %s; falling back to English", self.msgid, locale)
+            return (self.msgid if self.count in (None, 1) or not self.plural else self.plural).format(**values)
+
+
+def t_(msgid: str, **params: Any) -> Text:
+    return Text(msgid, params)
+
+
+def tn_(singular: str, plural: str, count: int, **params: Any) -> Text:
+    return Text(singular, params, plural, count)
+
+
+def normalise_locale(code: str | None) -> str | None:
+    """Map a platform language tag (`fi-FI`, `de`, `pt-BR`) to a supported locale, or None."""
+    if not code:
+        return None
+    base = code.replace("_", "-").split("-")[0].lower()
+    return base if base in LOCALES else None
+
+
+def pick_locale(*candidates: str | None) -> str:
+    """First supported locale among candidates (member, platform, community), else English."""
+    for cand in candidates:
+        loc = normalise_locale(cand)
+        if loc:
+            return loc
+    return DEFAULT_LOCALE
+
+
+class _Catalog:
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.messages: dict[str, str | tuple[str, ...]] = {}
+        path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if path.exists():
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=locale)
+            for msg in catalog:
+                if not msg.id or msg.fuzzy:
+                    continue
+                key = msg.id[0] if isinstance(msg.id, tuple | list) else msg.id
+                if isinstance(msg.string, tuple | list):
+                    if all(msg.string):
+                        self.messages[key] = tuple(msg.string)
+                elif msg.string:
+                    self.messages[key] = msg.string
+            # stdlib gettext turns the catalog's C-style Plural-Forms expression into a function.
+            self._plural: Callable[[int], int] | None = gettext.c2py(catalog.plural_expr)  # type: ignore[attr-defined]
+        else:
+            self._plural = None
+
+    def plural_index(self, n: int) -> int:
+        return self._plural(n) if self._plural else (0 if n == 1 else 1)
+
+
+@cache
+def _catalog(locale: str) -> _Catalog:
+    return _Catalog(locale)
+
+
+def translate(locale: str, msgid: str, plural: str | None = None, count: int | None = None) -> str:
+    loc = locale if locale in LOCALES else DEFAULT_LOCALE
+    found = _catalog(loc).messages.get(msgid) if loc != DEFAULT_LOCALE else None
+    if plural is not None:
+        n = count if count is not None else 1
+        if isinstance(found, tuple):
+            idx = _catalog(loc).plural_index(n)
+            return found[min(idx, len(found) - 1)]
+        return msgid if n == 1 else plural
+    if isinstance(found, str):
+        return found
+    return msgid
+
+
+def reload_catalogs() -> None:
+    _catalog.cache_clear()
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def format_number(value: float | int, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
+def format_share(value: float, locale: str) -> str:
+    return format_percent(value, locale=locale, format="#,##0.#%")
+
+
+def format_datetime(when: datetime, locale: str, tz: str = "UTC", fmt: str = "medium") -> str:
+    """Render an aware datetime in a time zone, with the zone named so it is unambiguous."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime")
+    zone = ZoneInfo(tz)
+    text = _babel_format_datetime(when.astimezone(zone), format=fmt, tzinfo=zone, locale=locale)
+    return f"{text} ({tz})"
+
+
+def format_value(value: Any, locale: str) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return format_number(value, locale)
+    if isinstance(value, datetime):
+        return format_datetime(value, locale)
+    return str(value)

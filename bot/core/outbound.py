@@ -1,0 +1,113 @@
+"""What features send: `OutMessage` (translatable, platform-neutral) and the `Messenger` port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from bot.core.i18n import Text
+from bot.core.targets import Target
+
+
+class MentionPolicy(StrEnum):
+    NONE = "none"  # default: nothing pings, whatever the text says
+    USERS = "users"  # only the member ids listed in OutMessage.mention_ids may ping
+
+
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    SUCCESS = "success"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button whose `action` comes back to the feature as a callback (persistent across restarts).
+
+    `action` is `<feature>:<verb>:<arg>` and stays under 64 bytes (Telegram callback_data limit)."""
+
+    label: Text
+    action: str
+    style: ButtonStyle = ButtonStyle.SECONDARY
+
+    def __post_init__(self) -> None:
+        if len(self.action.encode()) > 64:
+            raise ValueError(f"button action too long: {self.action!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    data: bytes
+    is_image: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutMessage:
+    """A message in neutral form. `lines` are joined with newlines; each is translated in the reader's
+    locale. Markup inside templates: `**bold**` only; every param value is escaped by the adapter."""
+
+    lines: tuple[Text, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    mentions: MentionPolicy = MentionPolicy.NONE
+    mention_ids: tuple[str, ...] = ()
+    ephemeral: bool = False
+    title: Text | None = None
+
+    @classmethod
+    def of(cls, *lines: Text, ephemeral: bool = False, **kw: object) -> OutMessage:
+        return cls(tuple(lines), ephemeral=ephemeral, **kw)  # type: ignore[arg-type]
+
+    def render_text(self, locale: str, escape: Callable[[str], str], bold: Callable[[str], str]) -> str:
+        """Translate every line, escape params with the platform escaper, turn `**x**` into platform bold."""
+        parts = [_render_markup(line, locale, escape, bold) for line in self.lines]
+        if self.title is not None:
+            parts.insert(0, bold(escape(self.title.render(locale))))
+        return "\n".join(parts)
+
+
+def _render_markup(text: Text, locale: str, escape: Callable[[str], str], bold: Callable[[str], str]) -> str:
+    # Escape and bold the *template* first, then fill params (escaped): user text can never add markup.
+    from bot.core.i18n import format_value, translate
+
+    template = translate(locale, text.msgid, text.plural, text.count)
+    chunks = template.split("**")
+    out = []
+    for i, chunk in enumerate(chunks):
+        safe = _escape_template(chunk, escape)
+        out.append(bold(safe) if i % 2 == 1 and i < len(chunks) - 1 else safe)
+    if len(chunks) % 2 == 0:  # unbalanced '**': keep the literal asterisks
+        out[-1] = "**" + out[-1]
+    values: dict[str, str] = {}
+    for key, value in text.params.items():
+        values[key] = (
+            _render_markup(value, locale, escape, bold) if isinstance(value, Text) else escape(format_value(value, locale))
+        )
+    if text.count is not None:
+        values.setdefault("count", format_value(text.count, locale))
+    try:
+        return "".join(out).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return escape(text.render("en"))
+
+
+def _escape_template(chunk: str, escape: Callable[[str], str]) -> str:
+    # Escape the literal parts of a template while keeping `{placeholders}` intact.
+    import string
+
+    pieces = []
+    for literal, name, spec, conv in string.Formatter().parse(chunk):
+        pieces.append(escape(literal).replace("{", "{{").replace("}", "}}"))
+        if name is not None:
+            pieces.append("{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}")
+    return "".join(pieces)
+
+
+class Messenger(Protocol):
+    """Implemented once per platform. Returns the platform message id, or None if nothing was sent."""
+
+    async def send(self, target: Target, message: OutMessage, locale: str) -> str | None: ...
