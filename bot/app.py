@@ -1,0 +1,158 @@
+"""Composition root: settings → storage → services → scheduler → adapters, and the process lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.commands import Registry
+from bot.core.outbound import Messenger
+from bot.scheduler import ApsScheduler
+from cogs.analytics.ingest import ActivityIngest
+from cogs.community import commands as community_commands
+from cogs.community.directory import Directory
+from cogs.community.service import CommunityService
+from cogs.dispatch.dispatcher import Dispatcher
+from cogs.help import commands as help_commands
+from cogs.help.service import HelpService
+from cogs.members import commands as member_commands
+from cogs.members.service import MemberService
+from cogs.outbox.service import Outbox
+from config.settings import Settings
+from storage.analytics import SqlActivityRepo
+from storage.community import SqlCommunityRepo
+from storage.cursors import SqlCursorRepo
+from storage.db import create_engine, migrate
+from storage.members import SqlLinkCodeRepo, SqlMemberRepo
+from storage.outbox import SqlOutboxRepo
+
+log = logging.getLogger(__name__)
+
+
+class PlatformRuntime(Protocol):
+    name: str
+    messenger: Messenger
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Services:
+    """Everything adapters and the CLI need, built once."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    registry: Registry
+    directory: Directory
+    dispatcher: Dispatcher
+    ingest: ActivityIngest
+    outbox: Outbox
+    scheduler: ApsScheduler
+    cursors: SqlCursorRepo
+    messengers: dict[str, Messenger] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[object]] = field(default_factory=set)
+
+    def spawn(self, coro: object) -> None:
+        """Fire-and-forget with a kept reference (asyncio only keeps weak ones) and logged failures."""
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    async def flush_activity(self) -> None:
+        try:
+            await self.ingest.flush()
+        except Exception:
+            log.exception("activity flush failed; events kept for the next flush")
+
+
+async def build_services(settings: Settings, clock: Clock | None = None, run_migrations: bool = True) -> Services:
+    clock = clock or SystemClock()
+    engine = create_engine(settings.resolved_database_url)
+    if run_migrations:
+        await migrate(engine)
+    members = SqlMemberRepo(engine)
+    communities = SqlCommunityRepo(engine)
+    codes = SqlLinkCodeRepo(engine)
+    directory = Directory(communities, members, settings.timezone, settings.locale)
+    registry = Registry()
+    help_commands.register(registry, HelpService(registry))
+    member_commands.register(registry, MemberService(members, codes, directory, clock))
+    community_commands.register(registry, CommunityService(communities, codes, directory, clock))
+    dispatcher = Dispatcher(registry, directory, clock, settings.owners)
+    scheduler = ApsScheduler()
+    messengers: dict[str, Messenger] = {}
+    services = Services(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        registry=registry,
+        directory=directory,
+        dispatcher=dispatcher,
+        ingest=ActivityIngest(directory, SqlActivityRepo(engine), clock, settings.activity_flush_rows),
+        outbox=Outbox(SqlOutboxRepo(engine), messengers.get, clock),
+        scheduler=scheduler,
+        cursors=SqlCursorRepo(engine),
+        messengers=messengers,
+    )
+    services.ingest.on_full = lambda: services.spawn(services.flush_activity())
+    return services
+
+
+def make_runtimes(services: Services) -> list[PlatformRuntime]:
+    runtimes: list[PlatformRuntime] = []
+    if services.settings.discord_token:
+        from bot.discord.client import DiscordRuntime
+
+        runtimes.append(DiscordRuntime(services))
+    if services.settings.telegram_token:
+        from bot.telegram.application import TelegramRuntime
+
+        runtimes.append(TelegramRuntime(services))
+    return runtimes
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """`hearth run`: migrate, start every configured platform and the scheduler, stop cleanly on `stop`."""
+    started = time.perf_counter()
+    services = await build_services(settings)
+    runtimes = make_runtimes(services)
+    if not runtimes:
+        log.warning("no platform token set (HEARTH_DISCORD_TOKEN / HEARTH_TELEGRAM_TOKEN): only the scheduler runs")
+    services.scheduler.every("activity:flush", settings.activity_flush_seconds, services.flush_activity)
+    services.scheduler.every("outbox:deliver", 15, services.outbox.deliver_due)
+    services.scheduler.start()
+    try:
+        for runtime in runtimes:
+            services.messengers[runtime.name] = runtime.messenger
+            await runtime.start()
+        log.info(
+            "Hearth ready in %.0f ms (platforms: %s)",
+            (time.perf_counter() - started) * 1000,
+            ", ".join(r.name for r in runtimes) or "none",
+        )
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        for runtime in reversed(runtimes):
+            try:
+                await runtime.stop()
+            except Exception:
+                log.exception("stopping %s failed", runtime.name)
+        services.scheduler.shutdown()
+        await services.flush_activity()
+        await services.engine.dispose()
+        log.info("stopped; %d activity events written this run", services.ingest.flushed_total)

@@ -1,0 +1,150 @@
+"""The neutral command registry. Features declare `CommandSpec`s once; each adapter turns them into
+platform commands (Discord grouped slash commands, Telegram flat commands, console lines)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.core.i18n import Text
+from bot.core.identity import Platform, PlatformId
+from bot.core.outbound import OutMessage
+from bot.core.permissions import PlatformFacts, Role
+from bot.core.targets import Target
+
+
+class ArgKind(StrEnum):
+    TEXT = "text"
+    INT = "int"
+    CHOICE = "choice"
+    MEMBER = "member"  # Discord: user option; Telegram: reply, @username or numeric id
+    TIMEZONE = "timezone"  # IANA name, autocompleted on Discord
+    LOCALE = "locale"  # one of en fi de ru
+    ROLE = "role"  # Discord role (role option); not offered on Telegram, which has no roles
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    name: str  # lower-case ascii, Discord option rules (1–32 chars)
+    kind: ArgKind
+    description: Text
+    required: bool = True
+    choices: tuple[tuple[str, Text], ...] = ()  # (value, label)
+    max_length: int = 200
+    min_value: int | None = None
+    max_value: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who invoked, as the adapter saw it."""
+
+    identity: PlatformId
+    display_name: str
+    platform_locale: str | None = None
+    facts: PlatformFacts = field(default_factory=PlatformFacts)
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where it happened: the platform scope (guild / chat) and the channel to answer in."""
+
+    platform: Platform
+    scope_id: str | None  # Discord guild id, Telegram chat id; None for DMs / private chats
+    scope_title: str
+    channel: Target
+    is_private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A resolved call: community, member, role and locale already looked up."""
+
+    place: Place
+    caller: Caller
+    community_id: int | None
+    member_id: int
+    role: Role
+    locale: str
+    now: datetime
+    target_member: PlatformId | None = None  # Telegram reply target
+
+    @property
+    def platform(self) -> Platform:
+        return self.place.platform
+
+
+Handler = Callable[[Invocation, dict[str, Any]], Awaitable["Reply"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a handler returns: messages to the invoker (first one answers the command)."""
+
+    messages: tuple[OutMessage, ...]
+    locale: str | None = None  # answer in this locale instead of the caller's (after /language)
+
+    @classmethod
+    def of(cls, *messages: OutMessage, locale: str | None = None) -> Reply:
+        return cls(tuple(messages), locale)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    key: str  # stable id, e.g. "setup.timezone"
+    description: Text
+    handler: Handler
+    role: Role = Role.MEMBER
+    discord: tuple[str, ...] = ()  # slash path, e.g. ("setup", "timezone"); () = not on Discord
+    telegram: tuple[str, ...] = ()  # flat names, first is canonical, e.g. ("help", "start")
+    args: tuple[Arg, ...] = ()
+    private_only: bool = False  # only in a private chat (Telegram /privacy)
+    needs_community: bool = True  # refuse in DMs where no community is known
+
+    @property
+    def console_name(self) -> str:
+        return self.telegram[0] if self.telegram else "-".join(self.discord)
+
+
+ButtonHandler = Callable[[Invocation, str], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonRoute:
+    prefix: str  # first segment of Button.action, e.g. "lang"
+    handler: ButtonHandler  # receives the rest of the action string
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.commands: list[CommandSpec] = []
+        self.buttons: dict[str, ButtonRoute] = {}
+
+    def add(self, *specs: CommandSpec) -> None:
+        for spec in specs:
+            if any(s.key == spec.key for s in self.commands):
+                raise ValueError(f"duplicate command key {spec.key}")
+            self.commands.append(spec)
+
+    def add_button(self, route: ButtonRoute) -> None:
+        if route.prefix in self.buttons:
+            raise ValueError(f"duplicate button prefix {route.prefix}")
+        self.buttons[route.prefix] = route
+
+    def by_telegram(self, name: str) -> CommandSpec | None:
+        name = name.lower()
+        return next((s for s in self.commands if name in s.telegram), None)
+
+    def by_discord(self, path: Sequence[str]) -> CommandSpec | None:
+        wanted = tuple(path)
+        return next((s for s in self.commands if s.discord == wanted), None)
+
+    def by_key(self, key: str) -> CommandSpec | None:
+        return next((s for s in self.commands if s.key == key), None)
+
+    def visible_to(self, role: Role) -> list[CommandSpec]:
+        return [s for s in self.commands if s.role <= role]

@@ -1,0 +1,71 @@
+"""OutMessage ⇄ JSON, so sends can wait in the outbox across restarts."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.core.i18n import Text
+from bot.core.outbound import Attachment, Button, ButtonStyle, MentionPolicy, OutMessage
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, Text):
+        return {"$text": _text(v)}
+    if isinstance(v, datetime):
+        return {"$dt": v.isoformat()}
+    if isinstance(v, str | int | float | bool) or v is None:
+        return v
+    return str(v)
+
+
+def _unvalue(v: Any) -> Any:
+    if isinstance(v, dict):
+        if "$text" in v:
+            return _untext(v["$text"])
+        if "$dt" in v:
+            return datetime.fromisoformat(v["$dt"])
+    return v
+
+
+def _text(t: Text) -> dict[str, Any]:
+    return {"id": t.msgid, "p": {k: _value(v) for k, v in t.params.items()}, "pl": t.plural, "n": t.count}
+
+
+def _untext(d: dict[str, Any]) -> Text:
+    return Text(d["id"], {k: _unvalue(v) for k, v in d["p"].items()}, d.get("pl"), d.get("n"))
+
+
+def message_to_json(m: OutMessage) -> str:
+    return json.dumps(
+        {
+            "lines": [_text(t) for t in m.lines],
+            "buttons": [[{"l": _text(b.label), "a": b.action, "s": b.style.value} for b in row] for row in m.buttons],
+            "files": [
+                {"name": a.filename, "data": base64.b64encode(a.data).decode(), "img": a.is_image}
+                for a in m.attachments
+            ],
+            "mentions": m.mentions.value,
+            "mention_ids": list(m.mention_ids),
+            "ephemeral": m.ephemeral,
+            "title": _text(m.title) if m.title else None,
+        },
+        ensure_ascii=False,
+    )
+
+
+def message_from_json(text: str) -> OutMessage:
+    d = json.loads(text)
+    return OutMessage(
+        lines=tuple(_untext(t) for t in d["lines"]),
+        buttons=tuple(
+            tuple(Button(_untext(b["l"]), b["a"], ButtonStyle(b["s"])) for b in row) for row in d["buttons"]
+        ),
+        attachments=tuple(Attachment(f["name"], base64.b64decode(f["data"]), f["img"]) for f in d["files"]),
+        mentions=MentionPolicy(d["mentions"]),
+        mention_ids=tuple(d["mention_ids"]),
+        ephemeral=d["ephemeral"],
+        title=_untext(d["title"]) if d.get("title") else None,
+    )

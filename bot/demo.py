@@ -1,0 +1,126 @@
+"""`hearth demo`: a demo community with realistic synthetic history, fed through the real ingestion
+path, then its headline numbers. Fixed seed, so every run tells the same story."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot.app import build_services
+from bot.core.i18n import format_number, format_share
+from cogs.analytics.headline import headline
+from cogs.analytics.models import MembershipSeen, MessageSeen, ReactionSeen
+from config.settings import Settings
+from storage.tables import activity_daily, activity_events, activity_weekly, community_links, membership_events
+
+DEMO_SCOPES = (("discord", "900000000000000001", "Hearth Demo"), ("telegram", "-1009000000001", "Hearth Demo chat"))
+
+
+async def _wipe_demo(services: object) -> None:
+    """Re-running the demo replaces the demo community's history instead of doubling it."""
+    engine = services.engine  # type: ignore[attr-defined]
+    async with engine.begin() as conn:
+        ids = (
+            await conn.execute(
+                sa.select(community_links.c.community_id).where(
+                    sa.tuple_(community_links.c.platform, community_links.c.scope_id).in_(
+                        [(p, s) for p, s, _ in DEMO_SCOPES]
+                    )
+                )
+            )
+        ).scalars().all()
+        for table in (activity_events, activity_daily, activity_weekly, membership_events):
+            await conn.execute(sa.delete(table).where(table.c.community_id.in_(ids)))
+
+
+async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, days: int = 90) -> None:
+    console = Console()
+    rng = random.Random(seed)
+    services = await build_services(settings)
+    await _wipe_demo(services)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = now - timedelta(days=days)
+    # Link the Telegram chat into the Discord guild's community, as /setup link would.
+    community = await services.directory.community(*DEMO_SCOPES[0], now=start)
+    await services.directory.communities.relink_scope(*DEMO_SCOPES[1], community.id, start)
+    services.directory.forget()
+
+    # Members: a third were there before the window, the rest join over it; each has a habit.
+    people = []
+    for i in range(member_count):
+        platform, scope, title = DEMO_SCOPES[0] if rng.random() < 0.6 else DEMO_SCOPES[1]
+        joined = start if i < member_count // 3 else start + timedelta(days=rng.uniform(0, days))
+        rate = rng.lognormvariate(-0.6, 1.1)  # messages per active day, heavy-tailed
+        activity = min(0.95, rng.betavariate(1.2, 3.5))  # chance of being active on a day
+        quits = joined + timedelta(days=rng.expovariate(1 / 60)) if rng.random() < 0.35 else None
+        people.append((f"{7000 + i}" if platform == "discord" else f"{5000 + i}", platform, scope, title, joined,
+                       rate, activity, quits, f"Member {i + 1}"))  # fmt: skip
+
+    total_days = days
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("Building 90 days of history", total=total_days)
+        for (uid, platform, scope, title, joined, *_rest) in people:
+            if joined > start:
+                await services.ingest.membership(MembershipSeen(platform, scope, title, uid, None, joined, True))
+        for d in range(total_days):
+            day_start = start + timedelta(days=d)
+            weekday_factor = 0.7 if day_start.weekday() >= 5 else 1.0
+            recent: dict[str, list[str]] = {"discord": [], "telegram": []}
+            for uid, platform, scope, title, joined, rate, activity, quits, name in people:
+                if day_start < joined or (quits and day_start > quits):
+                    continue
+                fading = 0.5 if quits and (quits - day_start).days < 14 else 1.0
+                if rng.random() > activity * weekday_factor * fading:
+                    continue
+                for _ in range(max(1, math.ceil(rng.expovariate(1 / max(rate, 0.2))))):
+                    at = day_start + timedelta(seconds=rng.uniform(8 * 3600, 23 * 3600))
+                    pool = recent[platform]
+                    reply_to = rng.choice(pool) if pool and rng.random() < 0.35 else None
+                    services.ingest.message(
+                        MessageSeen(platform, scope, title, f"c{rng.randint(1, 4)}", uid, name, at,
+                                    reply_to_user_id=reply_to if reply_to != uid else None,
+                                    is_question=rng.random() < 0.12, length_bucket=rng.randint(0, 4))  # fmt: skip
+                    )
+                    pool.append(uid)
+                    if len(pool) > 30:
+                        pool.pop(0)
+                    if pool and rng.random() < 0.25:
+                        services.ingest.reaction(
+                            ReactionSeen(platform, scope, title, "c1", rng.choice(pool), None, at, author_user_id=uid)
+                        )
+                if quits and quits <= day_start + timedelta(days=1) and quits > day_start:
+                    await services.ingest.membership(MembershipSeen(platform, scope, title, uid, None, quits, False))
+            await services.ingest.flush()
+            progress.advance(task)
+
+    rows = await services.ingest.repo.daily(community.id)  # type: ignore[attr-defined]
+    h = headline(rows, (now - timedelta(days=1)).date())
+    joins, leaves = await services.ingest.repo.membership_counts(community.id, start)  # type: ignore[attr-defined]
+    loc = settings.locale
+    table = Table(title=f"Hearth Demo — last {days} days", show_header=False)
+    wow = (h.wau - h.wau_previous) / h.wau_previous if h.wau_previous else 0.0
+    for label, value in (
+        ("Messages", format_number(h.messages, loc)),
+        ("  on Discord / Telegram", f"{format_number(h.messages_by_platform.get('discord', 0), loc)} / "
+                                    f"{format_number(h.messages_by_platform.get('telegram', 0), loc)}"),
+        ("Members who took part", format_number(h.members_active_ever, loc)),
+        ("Joined / left", f"{format_number(joins, loc)} / {format_number(leaves, loc)} (net {joins - leaves:+d})"),
+        ("Weekly active (WAU)", f"{format_number(h.wau, loc)} ({wow:+.0%} week over week)"),
+        ("Monthly active (MAU, 28 days)", format_number(h.mau, loc)),
+        ("Daily active, mean of 28 days", format_number(round(h.dau_mean, 1), loc)),
+        ("Stickiness (DAU / MAU)", format_share(h.stickiness, loc)),
+    ):  # fmt: skip
+        table.add_row(label, value)
+    console.print(table)
+    console.print(f"Database: {settings.resolved_database_url}")
+    console.print("Next: [bold]hearth console[/bold] to try the commands against this database.")
+    await services.engine.dispose()

@@ -1,0 +1,60 @@
+"""APScheduler behind a small port. It holds triggers only: the database rows are the truth and
+jobs are rebuilt from them at start-up with stable ids (`<feature>:<row id>`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+
+
+class JobScheduler(Protocol):
+    def at(self, job_id: str, when: datetime, job: Job, grace_seconds: int) -> None: ...
+
+    def every(self, job_id: str, seconds: float, job: Job) -> None: ...
+
+    def cancel(self, job_id: str) -> None: ...
+
+
+class ApsScheduler:
+    def __init__(self) -> None:
+        # coalesce: a job that missed several runs runs once; grace is set per job (default 1 s drops jobs).
+        self._aps = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+
+    def start(self) -> None:
+        self._aps.start()
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    def at(self, job_id: str, when: datetime, job: Job, grace_seconds: int) -> None:
+        if when.tzinfo is None:
+            raise ValueError("naive datetime")
+        self._aps.add_job(
+            job, DateTrigger(run_date=when), id=job_id, replace_existing=True, misfire_grace_time=grace_seconds
+        )
+
+    def every(self, job_id: str, seconds: float, job: Job) -> None:
+        self._aps.add_job(
+            job, IntervalTrigger(seconds=seconds), id=job_id, replace_existing=True, misfire_grace_time=None
+        )
+
+    def cancel(self, job_id: str) -> None:
+        if self._aps.get_job(job_id) is not None:
+            self._aps.remove_job(job_id)
+
+    def job_ids(self) -> list[str]:
+        return [j.id for j in self._aps.get_jobs()]
+
+    def wakeup(self) -> None:
+        self._aps.wakeup()

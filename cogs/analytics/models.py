@@ -1,0 +1,93 @@
+"""Activity as the adapters report it: platform ids and metadata, never message content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class ActivityKind(StrEnum):
+    MESSAGE = "message"
+    REACTION = "reaction"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSeen:
+    platform: str
+    scope_id: str  # guild / chat
+    scope_title: str
+    channel_id: str
+    user_id: str
+    display_name: str | None
+    at: datetime
+    reply_to_user_id: str | None = None
+    mentioned_user_ids: tuple[str, ...] = ()
+    is_question: bool = False
+    length_bucket: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionSeen:
+    platform: str
+    scope_id: str
+    scope_title: str
+    channel_id: str
+    user_id: str
+    display_name: str | None
+    at: datetime
+    author_user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipSeen:
+    platform: str
+    scope_id: str
+    scope_title: str
+    user_id: str
+    display_name: str | None
+    at: datetime
+    joined: bool  # False = left
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRow:
+    """A resolved raw activity row, ready for storage."""
+
+    community_id: int
+    member_id: int
+    platform: str
+    channel_id: str
+    kind: ActivityKind
+    at: datetime
+    reply_to_member_id: int | None
+    mentioned: tuple[int, ...]
+    is_question: bool
+    length_bucket: int
+
+
+@dataclass(slots=True)
+class RollupDelta:
+    messages: int = 0
+    replies: int = 0
+    questions: int = 0
+    mentions: int = 0
+    reactions: int = 0
+    replies_received: int = 0
+
+
+RollupKey = tuple[int, int, date, str]  # community, member, day-or-week, platform
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDay:
+    community_id: int
+    member_id: int
+    day: date
+    platform: str
+    messages: int
+    replies: int
+    questions: int
+    mentions: int
+    reactions: int
+    replies_received: int

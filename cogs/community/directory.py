@@ -1,0 +1,66 @@
+"""Resolves platform scopes and users to community and member ids, creating them on first sight.
+
+Shared by command dispatch and activity ingestion; caches ids (they never change for a key except
+through /link and /setup link, which call `forget`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from cogs.community.models import Community
+from cogs.community.ports import CommunityRepo
+from cogs.members.ports import MemberRepo
+
+
+class Directory:
+    def __init__(self, communities: CommunityRepo, members: MemberRepo, default_timezone: str, default_locale: str):
+        self.communities = communities
+        self.members = members
+        self.default_timezone = default_timezone
+        self.default_locale = default_locale
+        self._scope_cache: dict[tuple[str, str], int] = {}
+        self._member_cache: dict[tuple[str, str], int] = {}
+        self._membership_cache: set[tuple[int, int]] = set()
+
+    async def community(self, platform: str, scope_id: str, title: str, now: datetime) -> Community:
+        found = await self.communities.find_by_scope(platform, scope_id)
+        if found is None:
+            found = await self.communities.create_for_scope(
+                platform, scope_id, title, self.default_timezone, self.default_locale, now
+            )
+        self._scope_cache[(platform, scope_id)] = found.id
+        return found
+
+    async def community_ids(self, scopes: Iterable[tuple[str, str, str]], now: datetime) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
+        for platform, scope_id, title in scopes:
+            key = (platform, scope_id)
+            if key not in self._scope_cache:
+                await self.community(platform, scope_id, title, now)
+            out[key] = self._scope_cache[key]
+        return out
+
+    async def member_ids(
+        self, identities: Iterable[tuple[str, str, str | None]], now: datetime
+    ) -> dict[tuple[str, str], int]:
+        wanted = list(identities)
+        missing = [i for i in wanted if (i[0], i[1]) not in self._member_cache]
+        if missing:
+            self._member_cache.update(await self.members.ensure_members(missing, now))
+        return {(p, u): self._member_cache[(p, u)] for p, u, _ in wanted}
+
+    async def member_id(self, platform: str, user_id: str, name: str | None, now: datetime) -> int:
+        return (await self.member_ids([(platform, user_id, name)], now))[(platform, user_id)]
+
+    async def ensure_memberships(self, pairs: Iterable[tuple[int, int]], now: datetime) -> None:
+        new = {p for p in pairs if p not in self._membership_cache}
+        if new:
+            await self.members.ensure_community_members(new, now)
+            self._membership_cache |= new
+
+    def forget(self) -> None:
+        """Drop caches after ids were merged or scopes relinked."""
+        self._scope_cache.clear()
+        self._member_cache.clear()
+        self._membership_cache.clear()

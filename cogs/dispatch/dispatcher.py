@@ -1,0 +1,150 @@
+"""One path for every command and button on every platform: resolve who and where, check the role,
+validate arguments, run the handler, and turn any failure into a translated answer.
+
+Adapters call `run`/`run_text`/`press` and render the returned `Answer`; they never decide a rule."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.clock import Clock
+from bot.core.commands import Caller, CommandSpec, Invocation, Place, Registry
+from bot.core.errors import PermissionDenied, UnknownCommand, UserError
+from bot.core.i18n import pick_locale, t_
+from bot.core.identity import PlatformId
+from bot.core.outbound import OutMessage
+from bot.core.permissions import resolve_role
+from cogs.community.directory import Directory
+from cogs.dispatch.args import split_text, validate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    locale: str
+    messages: tuple[OutMessage, ...]
+    error: bool = False
+
+
+class Dispatcher:
+    def __init__(self, registry: Registry, directory: Directory, clock: Clock, owners: Sequence[str] = ()) -> None:
+        self.registry = registry
+        self.directory = directory
+        self.clock = clock
+        self.owners = frozenset(owners)
+        self.timings_ms: list[float] = []  # handler latency, read by the command benchmark
+
+    async def resolve(self, place: Place, caller: Caller, target_member: PlatformId | None = None) -> Invocation:
+        now = self.clock.now()
+        platform = place.platform.value
+        member_id = await self.directory.member_id(platform, caller.identity.id, caller.display_name, now)
+        community = None
+        if place.scope_id is not None:
+            community = await self.directory.community(platform, place.scope_id, place.scope_title, now)
+            await self.directory.ensure_memberships([(community.id, member_id)], now)
+        settings = await self.directory.members.settings(member_id)
+        role = resolve_role(
+            str(caller.identity),
+            caller.facts,
+            self.owners,
+            community.moderator_roles if community else (),
+            community.manager_roles if community else (),
+        )
+        locale = pick_locale(settings.locale, caller.platform_locale, community.locale if community else None)
+        return Invocation(
+            place=place,
+            caller=caller,
+            community_id=community.id if community else None,
+            member_id=member_id,
+            role=role,
+            locale=locale,
+            now=now,
+            target_member=target_member,
+        )
+
+    async def run(
+        self,
+        place: Place,
+        caller: Caller,
+        spec: CommandSpec,
+        raw_args: dict[str, Any],
+        target_member: PlatformId | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        inv: Invocation | None = None
+        try:
+            inv = await self.resolve(place, caller, target_member)
+            self.check(spec, inv)
+            args = validate(spec, raw_args, place.platform, target_member)
+            reply = await spec.handler(inv, args)
+            return Answer(reply.locale or inv.locale, reply.messages)
+        except UserError as exc:
+            return self._error(inv, caller, exc)
+        except Exception:
+            log.exception("command %s failed for %s in %s", spec.key, caller.identity, place.scope_id)
+            return self._apology(inv, caller)
+        finally:
+            self.timings_ms.append((time.perf_counter() - started) * 1000)
+            if len(self.timings_ms) > 10_000:
+                del self.timings_ms[:5_000]
+
+    async def run_text(
+        self, place: Place, caller: Caller, name: str, text: str, target_member: PlatformId | None = None
+    ) -> Answer:
+        """Telegram and console: `/name a | b`. Unknown names and malformed text get a clear answer."""
+        spec = self.registry.by_telegram(name)
+        if spec is None:
+            inv = None
+            try:
+                inv = await self.resolve(place, caller)
+            except Exception:
+                log.exception("resolving caller for unknown command failed")
+            return self._error(inv, caller, UnknownCommand(t_("Unknown command /{name}. Send /help to see what you can do.", name=name)))
+        try:
+            raw = split_text(spec, text)
+        except UserError as exc:
+            return self._error(await self.resolve(place, caller), caller, exc)
+        return await self.run(place, caller, spec, raw, target_member)
+
+    async def press(self, place: Place, caller: Caller, action: str) -> Answer:
+        prefix, _, rest = action.partition(":")
+        route = self.registry.buttons.get(prefix)
+        inv: Invocation | None = None
+        try:
+            inv = await self.resolve(place, caller)
+            if route is None:
+                raise UnknownCommand(t_("This button no longer works. Run the command again."))
+            reply = await route.handler(inv, rest)
+            return Answer(reply.locale or inv.locale, reply.messages)
+        except UserError as exc:
+            return self._error(inv, caller, exc)
+        except Exception:
+            log.exception("button %s failed for %s", action, caller.identity)
+            return self._apology(inv, caller)
+
+    def check(self, spec: CommandSpec, inv: Invocation) -> None:
+        if inv.role < spec.role:
+            raise PermissionDenied(
+                t_("Only a {role} can use this command. Send /help to see the commands you can use.",
+                   role=spec.role.label)  # fmt: skip
+            )
+        if spec.private_only and not inv.place.is_private:
+            raise PermissionDenied(t_("Use this command in a private chat with me."))
+        if spec.needs_community and inv.community_id is None:
+            raise PermissionDenied(t_("Use this command in your community's group or server, not here."))
+
+    def _locale(self, inv: Invocation | None, caller: Caller) -> str:
+        return inv.locale if inv else pick_locale(caller.platform_locale)
+
+    def _error(self, inv: Invocation | None, caller: Caller, exc: UserError) -> Answer:
+        return Answer(self._locale(inv, caller), (OutMessage.of(exc.text, ephemeral=True),), error=True)
+
+    def _apology(self, inv: Invocation | None, caller: Caller) -> Answer:
+        text = t_("Sorry, something went wrong on my side. Please try again in a moment.")
+        return Answer(self._locale(inv, caller), (OutMessage.of(text, ephemeral=True),), error=True)
+

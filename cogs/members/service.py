@@ -1,0 +1,97 @@
+"""Member self-service: language and account linking (a member counts once across platforms)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from bot.core.clock import Clock
+from bot.core.commands import Invocation, Reply
+from bot.core.errors import BadArgument
+from bot.core.i18n import LOCALE_NAMES, LOCALES, t_
+from bot.core.outbound import Button, ButtonStyle, OutMessage
+from cogs.community.directory import Directory
+from cogs.members.ports import LinkCodeRepo, MemberRepo
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by hand
+CODE_LENGTH = 8
+CODE_TTL = timedelta(minutes=15)
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    return text.strip().upper().replace("-", "").replace(" ", "")
+
+
+class MemberService:
+    def __init__(self, members: MemberRepo, codes: LinkCodeRepo, directory: Directory, clock: Clock) -> None:
+        self.members = members
+        self.codes = codes
+        self.directory = directory
+        self.clock = clock
+
+    # -- /language ----------------------------------------------------------------------------
+    async def language(self, inv: Invocation, args: dict[str, Any]) -> Reply:
+        chosen = args.get("language")
+        if chosen is None:
+            return Reply.of(self._language_menu(inv.locale))
+        return await self.set_language(inv, chosen)
+
+    async def set_language(self, inv: Invocation, locale: str) -> Reply:
+        if locale not in LOCALES:
+            raise BadArgument(t_("Unknown language “{value}”. Choose one of: {choices}.", value=locale,
+                                 choices=", ".join(LOCALES)))  # fmt: skip
+        await self.members.set_locale(inv.member_id, locale)
+        # Answer in the language just chosen: that is the proof it worked.
+        return Reply.of(
+            OutMessage.of(t_("Language set to {language}.", language=LOCALE_NAMES[locale]), ephemeral=True),
+            locale=locale,
+        )
+
+    async def press_language(self, inv: Invocation, rest: str) -> Reply:
+        return await self.set_language(inv, rest)
+
+    def _language_menu(self, current: str) -> OutMessage:
+        buttons = tuple(
+            Button(
+                t_("{language}", language=LOCALE_NAMES[loc]),
+                f"lang:{loc}",
+                ButtonStyle.PRIMARY if loc == current else ButtonStyle.SECONDARY,
+            )
+            for loc in LOCALES
+        )
+        return OutMessage.of(
+            t_("Your language is {language}. Pick another:", language=LOCALE_NAMES[current]),
+            buttons=(buttons,),
+            ephemeral=True,
+        )
+
+    # -- /link --------------------------------------------------------------------------------
+    async def link(self, inv: Invocation, args: dict[str, Any]) -> Reply:
+        code = args.get("code")
+        now = self.clock.now()
+        if not code:
+            issued = new_code()
+            await self.codes.create(issued, "member", inv.member_id, inv.platform.value, now + CODE_TTL)
+            return Reply.of(
+                OutMessage.of(
+                    t_("Your link code is **{code}**. Within 15 minutes, send /link {code} to me on your other "
+                       "platform (Discord or Telegram) and both accounts will count as one member.", code=issued),
+                    ephemeral=True,
+                )
+            )  # fmt: skip
+        found = await self.codes.consume(normalise_code(code), "member", now)
+        if found is None:
+            raise BadArgument(t_("That code is unknown, used or expired. Send /link without a code to get a new one."))
+        owner_id, issued_on = found
+        if owner_id == inv.member_id:
+            raise BadArgument(t_("These accounts are already linked."))
+        if issued_on == inv.platform.value:
+            raise BadArgument(t_("Use the code on your other platform, not where you got it."))
+        await self.members.merge(keep_id=owner_id, drop_id=inv.member_id)
+        self.directory.forget()
+        return Reply.of(OutMessage.of(t_("Linked. Your accounts now count as one member."), ephemeral=True))

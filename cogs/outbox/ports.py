@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.outbound import OutMessage
+from bot.core.targets import Target
+from cogs.outbox.models import OutboxItem, OutboxStatus
+
+
+class OutboxRepo(Protocol):
+    async def enqueue(
+        self, key: str, target: Target, message: OutMessage, locale: str, due_at: datetime, now: datetime
+    ) -> bool:
+        """Insert unless the key exists; True when inserted."""
+        ...
+
+    async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]: ...
+
+    async def mark(
+        self, item_id: int, status: OutboxStatus, now: datetime, *, late: bool = False, error: str | None = None
+    ) -> None: ...
+
+    async def get(self, key: str) -> OutboxItem | None: ...

@@ -1,0 +1,23 @@
+"""Named integer cursors (e.g. the last processed Telegram update_id)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.tables import cursors
+
+
+class SqlCursorRepo:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def get(self, name: str) -> int | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(sa.select(cursors.c.value).where(cursors.c.name == name))).scalar()
+
+    async def set(self, name: str, value: int) -> None:
+        async with self.engine.begin() as conn:
+            done = await conn.execute(sa.update(cursors).where(cursors.c.name == name).values(value=value))
+            if done.rowcount == 0:
+                await conn.execute(sa.insert(cursors).values(name=name, value=value))

@@ -1,0 +1,163 @@
+"""MemberRepo and LinkCodeRepo on SQLAlchemy Core. Batched: ingestion resolves thousands of ids per flush."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cogs.members.models import Identity, MemberSettings
+from storage.db import upsert
+from storage.tables import community_members, link_codes, member_identities, member_settings, members
+
+CHUNK = 500
+
+
+async def _lookup(conn: AsyncConnection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    by_platform: dict[str, list[str]] = {}
+    for platform, user_id in keys:
+        by_platform.setdefault(platform, []).append(user_id)
+    for platform, ids in by_platform.items():
+        for i in range(0, len(ids), CHUNK):
+            rows = await conn.execute(
+                sa.select(member_identities.c.user_id, member_identities.c.member_id).where(
+                    member_identities.c.platform == platform, member_identities.c.user_id.in_(ids[i : i + CHUNK])
+                )
+            )
+            for user_id, member_id in rows:
+                found[(platform, user_id)] = member_id
+    return found
+
+
+class SqlMemberRepo:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def ensure_members(
+        self, identities: Iterable[tuple[str, str, str | None]], now: datetime
+    ) -> dict[tuple[str, str], int]:
+        names: dict[tuple[str, str], str | None] = {}
+        for platform, user_id, name in identities:
+            if names.get((platform, user_id)) is None:
+                names[(platform, user_id)] = name
+        if not names:
+            return {}
+        async with self.engine.begin() as conn:
+            found = await _lookup(conn, list(names))
+            missing = [key for key in names if key not in found]
+            if missing:
+                new_ids = (
+                    await conn.execute(
+                        sa.insert(members).returning(members.c.id, sort_by_parameter_order=True),
+                        [{"display_name": (names[k] or None) and names[k][:200], "created_at": now} for k in missing],  # type: ignore[index]
+                    )
+                ).scalars().all()
+                stmt = upsert(conn.dialect.name, member_identities, [], ["platform", "user_id"])
+                await conn.execute(
+                    stmt,
+                    [
+                        {"platform": p, "user_id": u, "member_id": m}
+                        for (p, u), m in zip(missing, new_ids, strict=True)
+                    ],
+                )
+                found.update(await _lookup(conn, missing))
+        return found
+
+    async def ensure_community_members(self, pairs: Iterable[tuple[int, int]], now: datetime) -> None:
+        rows = [{"community_id": c, "member_id": m, "first_seen_at": now} for c, m in set(pairs)]
+        if not rows:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(upsert(conn.dialect.name, community_members, rows, ["community_id", "member_id"]), rows)
+
+    async def identities(self, member_id: int) -> list[Identity]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sa.select(member_identities).where(member_identities.c.member_id == member_id))
+            return [Identity(r.platform, r.user_id, r.member_id, r.username) for r in rows]
+
+    async def settings(self, member_id: int) -> MemberSettings:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(member_settings).where(member_settings.c.member_id == member_id))).first()
+        if row is None:
+            return MemberSettings(member_id)
+        return MemberSettings(member_id, row.locale, row.timezone, bool(row.analytics_opt_out))
+
+    async def set_locale(self, member_id: int, locale: str | None) -> None:
+        async with self.engine.begin() as conn:
+            updated = await conn.execute(
+                sa.update(member_settings).where(member_settings.c.member_id == member_id).values(locale=locale)
+            )
+            if updated.rowcount == 0:
+                await conn.execute(sa.insert(member_settings).values(member_id=member_id, locale=locale))
+
+    async def merge(self, keep_id: int, drop_id: int) -> None:
+        if keep_id == drop_id:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(member_identities).where(member_identities.c.member_id == drop_id).values(member_id=keep_id)
+            )
+            # Memberships: keep the earliest first-seen; drop the duplicate rows.
+            dropped = (
+                await conn.execute(sa.select(community_members).where(community_members.c.member_id == drop_id))
+            ).all()
+            await conn.execute(sa.delete(community_members).where(community_members.c.member_id == drop_id))
+            if dropped:
+                rows = [
+                    {
+                        "community_id": r.community_id,
+                        "member_id": keep_id,
+                        "first_seen_at": r.first_seen_at,
+                        "joined_at": r.joined_at,
+                        "left_at": r.left_at,
+                    }
+                    for r in dropped
+                ]
+                await conn.execute(upsert(conn.dialect.name, community_members, rows, ["community_id", "member_id"]), rows)
+            keep_settings = (
+                await conn.execute(sa.select(member_settings).where(member_settings.c.member_id == keep_id))
+            ).first()
+            if keep_settings is None:
+                await conn.execute(
+                    sa.update(member_settings).where(member_settings.c.member_id == drop_id).values(member_id=keep_id)
+                )
+            await conn.execute(sa.delete(members).where(members.c.id == drop_id))
+
+
+class SqlLinkCodeRepo:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create(self, code: str, kind: str, owner_id: int, platform: str, expires_at: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.insert(link_codes).values(
+                    code=code, kind=kind, owner_id=owner_id, platform=platform, expires_at=expires_at
+                )
+            )
+
+    async def consume(self, code: str, kind: str, now: datetime) -> tuple[int, str] | None:
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(link_codes).where(
+                        link_codes.c.code == code,
+                        link_codes.c.kind == kind,
+                        link_codes.c.used_at.is_(None),
+                        link_codes.c.expires_at > now,
+                    )
+                )
+            ).first()
+            if row is None:
+                return None
+            done = await conn.execute(
+                sa.update(link_codes)
+                .where(link_codes.c.code == code, link_codes.c.used_at.is_(None))
+                .values(used_at=now)
+            )
+            if done.rowcount != 1:
+                return None
+            return row.owner_id, row.platform

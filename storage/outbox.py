@@ -1,0 +1,65 @@
+"""OutboxRepo on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.outbound import OutMessage
+from bot.core.serialize import message_from_json, message_to_json
+from bot.core.targets import Target
+from cogs.outbox.models import OutboxItem, OutboxStatus
+from storage.db import upsert
+from storage.tables import outbox
+
+
+def _item(r: Any) -> OutboxItem:
+    return OutboxItem(
+        r.id, r.key, Target.from_json(r.target), message_from_json(r.payload), r.locale, r.due_at,
+        OutboxStatus(r.status), r.attempts,
+    )  # fmt: skip
+
+
+class SqlOutboxRepo:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def enqueue(
+        self, key: str, target: Target, message: OutMessage, locale: str, due_at: datetime, now: datetime
+    ) -> bool:
+        row = {
+            "key": key, "target": target.to_json(), "payload": message_to_json(message), "locale": locale,
+            "due_at": due_at, "created_at": now,
+        }  # fmt: skip
+        async with self.engine.begin() as conn:
+            result = await conn.execute(upsert(conn.dialect.name, outbox, [row], ["key"]), row)
+            return bool(result.rowcount)
+
+    async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
+        query = (
+            sa.select(outbox)
+            .where(outbox.c.status == OutboxStatus.PENDING.value, outbox.c.due_at <= now)
+            .order_by(outbox.c.due_at, outbox.c.id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [_item(r) for r in await conn.execute(query)]
+
+    async def mark(
+        self, item_id: int, status: OutboxStatus, now: datetime, *, late: bool = False, error: str | None = None
+    ) -> None:
+        values: dict[str, Any] = {"status": status.value, "attempts": outbox.c.attempts + 1, "late": late}
+        if status is OutboxStatus.SENT:
+            values["sent_at"] = now
+        if error is not None:
+            values["error"] = error
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.update(outbox).where(outbox.c.id == item_id).values(**values))
+
+    async def get(self, key: str) -> OutboxItem | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(outbox).where(outbox.c.key == key))).first()
+        return _item(row) if row else None
