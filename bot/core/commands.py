@@ -107,7 +107,7 @@ class CommandSpec:
 
     @property
     def console_name(self) -> str:
-        return self.telegram[0] if self.telegram else "-".join(self.discord)
+        return self.telegram[0] if self.telegram else " ".join(self.discord)
 
 
 ButtonHandler = Callable[[Invocation, str], Awaitable[Reply]]

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import Services
+from bot.core.clock import FakeClock
+from bot.core.i18n import t_
+from bot.core.outbound import OutMessage
+from bot.core.targets import Target
+from cogs.outbox.models import OutboxStatus
+from cogs.outbox.service import DeliveryRefused
+from tests.conftest import START
+
+
+class RecordingMessenger:
+    def __init__(self) -> None:
+        self.sent: list[tuple[Target, OutMessage, str]] = []
+        self.refuse: set[str] = set()
+
+    async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:
+        if target.chat_id in self.refuse:
+            raise DeliveryRefused("blocked")
+        self.sent.append((target, message, locale))
+        return str(len(self.sent))
+
+
+def reminder(n: int = 1) -> OutMessage:
+    return OutMessage.of(t_("Reminder {n}", n=n))
+
+
+async def test_due_item_is_sent_once_even_if_enqueued_twice(services: Services, clock: FakeClock) -> None:
+    messenger = RecordingMessenger()
+    services.messengers["telegram"] = messenger
+    target = Target.direct("telegram", "42")
+    assert await services.outbox.enqueue("r:1:42", target, reminder(), "fi", START + timedelta(minutes=5))
+    assert not await services.outbox.enqueue("r:1:42", target, reminder(), "fi", START + timedelta(minutes=5))
+    assert await services.outbox.deliver_due() == 0  # not due yet
+    clock.advance(timedelta(minutes=5))
+    assert await services.outbox.deliver_due() == 1
+    assert await services.outbox.deliver_due() == 0
+    assert [(t.chat_id, loc) for t, _m, loc in messenger.sent] == [("42", "fi")]
+    assert messenger.sent[0][1].lines[0].params == {"n": 1}  # survived the JSON round trip
+
+
+async def test_overdue_within_grace_is_sent_late_past_grace_is_missed(services: Services, clock: FakeClock) -> None:
+    messenger = RecordingMessenger()
+    services.messengers["telegram"] = messenger
+    missed: list[str] = []
+    services.outbox.on_missed.append(lambda item: missed.append(item.key))
+    await services.outbox.enqueue("late", Target.direct("telegram", "1"), reminder(1), "en", START)
+    await services.outbox.enqueue("gone", Target.direct("telegram", "2"), reminder(2), "en", START - timedelta(hours=2))
+    clock.advance(timedelta(minutes=30))
+    assert await services.outbox.deliver_due() == 1
+    assert missed == ["gone"]
+    late = await services.outbox.repo.get("late")  # type: ignore[attr-defined]
+    gone = await services.outbox.repo.get("gone")  # type: ignore[attr-defined]
+    assert late.status is OutboxStatus.SENT and gone.status is OutboxStatus.MISSED
+
+
+async def test_refused_send_is_marked_failed_not_retried(services: Services) -> None:
+    messenger = RecordingMessenger()
+    messenger.refuse.add("9")
+    services.messengers["telegram"] = messenger
+    await services.outbox.enqueue("x", Target.direct("telegram", "9"), reminder(), "en", START)
+    await services.outbox.deliver_due()
+    item = await services.outbox.repo.get("x")  # type: ignore[attr-defined]
+    assert item.status is OutboxStatus.FAILED
+
+
+async def test_send_for_a_platform_not_running_stays_pending(services: Services) -> None:
+    await services.outbox.enqueue("y", Target.direct("discord", "9"), reminder(), "en", START)
+    assert await services.outbox.deliver_due() == 0
+    item = await services.outbox.repo.get("y")  # type: ignore[attr-defined]
+    assert item.status is OutboxStatus.PENDING
