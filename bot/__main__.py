@@ -100,6 +100,5 @@ def main() -> None:
     cli(prog_name="hearth")
 
 
-
 if __name__ == "__main__":
     main()

@@ -27,14 +27,18 @@ async def _wipe_demo(services: object) -> None:
     engine = services.engine  # type: ignore[attr-defined]
     async with engine.begin() as conn:
         ids = (
-            await conn.execute(
-                sa.select(community_links.c.community_id).where(
-                    sa.tuple_(community_links.c.platform, community_links.c.scope_id).in_(
-                        [(p, s) for p, s, _ in DEMO_SCOPES]
+            (
+                await conn.execute(
+                    sa.select(community_links.c.community_id).where(
+                        sa.tuple_(community_links.c.platform, community_links.c.scope_id).in_(
+                            [(p, s) for p, s, _ in DEMO_SCOPES]
+                        )
                     )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         for table in (activity_events, activity_daily, activity_weekly, membership_events):
             await conn.execute(sa.delete(table).where(table.c.community_id.in_(ids)))
 
@@ -68,7 +72,7 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
         console=console,
     ) as progress:  # fmt: skip
         task = progress.add_task("Building 90 days of history", total=total_days)
-        for (uid, platform, scope, title, joined, *_rest) in people:
+        for uid, platform, scope, title, joined, *_rest in people:
             if joined > start:
                 await services.ingest.membership(MembershipSeen(platform, scope, title, uid, None, joined, True))
         for d in range(total_days):
@@ -86,9 +90,18 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
                     pool = recent[platform]
                     reply_to = rng.choice(pool) if pool and rng.random() < 0.35 else None
                     services.ingest.message(
-                        MessageSeen(platform, scope, title, f"c{rng.randint(1, 4)}", uid, name, at,
-                                    reply_to_user_id=reply_to if reply_to != uid else None,
-                                    is_question=rng.random() < 0.12, length_bucket=rng.randint(0, 4))  # fmt: skip
+                        MessageSeen(
+                            platform,
+                            scope,
+                            title,
+                            f"c{rng.randint(1, 4)}",
+                            uid,
+                            name,
+                            at,
+                            reply_to_user_id=reply_to if reply_to != uid else None,
+                            is_question=rng.random() < 0.12,
+                            length_bucket=rng.randint(0, 4),
+                        )  # fmt: skip
                     )
                     pool.append(uid)
                     if len(pool) > 30:

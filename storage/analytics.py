@@ -9,24 +9,18 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cogs.analytics.models import ActivityRow, MemberDay, RollupDelta, RollupKey
-from storage.db import upsert
+from cogs.analytics.models import COUNTERS, ActivityRow, MemberDay, RollupDelta, RollupKey
+from storage.db import bulk_write
 from storage.tables import activity_daily, activity_events, activity_weekly, community_members, membership_events
 
-COUNTERS = ("messages", "replies", "questions", "mentions", "reactions", "replies_received")
 
 
-def _rollup_rows(period: str, deltas: dict[RollupKey, RollupDelta]) -> list[dict[str, object]]:
-    return [
-        {
-            "community_id": c,
-            "member_id": m,
-            period: d,
-            "platform": p,
-            **{name: getattr(delta, name) for name in COUNTERS},
-        }
-        for (c, m, d, p), delta in deltas.items()
-    ]
+EVENT_COLUMNS = ("community_id", "member_id", "platform", "channel_id", "kind", "at", "reply_to_member_id",
+                 "mentioned", "is_question", "length_bucket")  # fmt: skip
+
+
+def _rollup_rows(deltas: dict[RollupKey, RollupDelta]) -> list[tuple[object, ...]]:
+    return [(*key, *counts) for key, counts in deltas.items()]
 
 
 class SqlActivityRepo:
@@ -39,30 +33,13 @@ class SqlActivityRepo:
         daily: dict[RollupKey, RollupDelta],
         weekly: dict[RollupKey, RollupDelta],
     ) -> None:
-        raw = [
-            {
-                "community_id": r.community_id,
-                "member_id": r.member_id,
-                "platform": r.platform,
-                "channel_id": r.channel_id,
-                "kind": r.kind.value,
-                "at": r.at,
-                "reply_to_member_id": r.reply_to_member_id,
-                "mentioned": json.dumps(list(r.mentioned)) if r.mentioned else None,
-                "is_question": r.is_question,
-                "length_bucket": r.length_bucket,
-            }
-            for r in rows
-        ]
+        # ActivityRow is already a tuple in EVENT_COLUMNS order; only the mention list needs encoding.
+        raw = [r if r.mentioned is None else r._replace(mentioned=json.dumps(r.mentioned)) for r in rows]
         async with self.engine.begin() as conn:
-            if raw:
-                await conn.execute(sa.insert(activity_events), raw)
-            dialect = conn.dialect.name
+            await bulk_write(conn, activity_events, EVENT_COLUMNS, raw)
             for table, period, deltas in ((activity_daily, "day", daily), (activity_weekly, "week", weekly)):
-                values = _rollup_rows(period, deltas)
-                if values:
-                    stmt = upsert(dialect, table, values, ["community_id", "member_id", period, "platform"], COUNTERS)
-                    await conn.execute(stmt, values)
+                columns = ("community_id", "member_id", period, "platform", *COUNTERS)
+                await bulk_write(conn, table, columns, _rollup_rows(deltas), columns[:4], COUNTERS)
 
     async def record_membership(
         self, community_id: int, member_id: int, platform: str, joined: bool, at: datetime

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,7 @@ def upsert(
     stmt = dialect_insert(table)
     if not add:
         return stmt.on_conflict_do_nothing(index_elements=list(keys))
-    return stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in add}
-    )
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in add})
 
 
 async def integrity_ok(engine: AsyncEngine) -> bool:
@@ -105,3 +104,58 @@ async def integrity_ok(engine: AsyncEngine) -> bool:
 
 def run_coro(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+# -- bulk writes ------------------------------------------------------------------------------
+# SQLAlchemy builds parameters row by row (~10 µs a row); for the activity hot path on SQLite we
+# hand sqlite3 pre-converted tuples instead, which is what makes ≥ 50k events/s possible.
+
+
+def _sqlite_stamp(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_converter(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
+    """Per-column conversion chosen once per batch, not per value (the hot path)."""
+    python_type = getattr(column.type, "impl", column.type)
+    if isinstance(python_type, sa.DateTime):
+        return lambda v: None if v is None else _sqlite_stamp(v)
+    if isinstance(python_type, sa.Date):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(python_type, sa.Boolean):
+        return lambda v: None if v is None else int(v)
+    return None
+
+
+async def bulk_write(
+    conn: AsyncConnection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    keys: Sequence[str] = (),
+    add: Sequence[str] = (),
+) -> None:
+    """Insert many rows (tuples in `columns` order); with `keys`, upsert adding the `add` counters."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+        stmt = upsert(conn.dialect.name, table, dicts, keys, add) if keys else sa.insert(table)
+        await conn.execute(stmt, dicts)
+        return
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    if keys:
+        updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in add)
+        sql += f" ON CONFLICT ({', '.join(keys)}) DO " + (f"UPDATE SET {updates}" if add else "NOTHING")
+    converters = [(i, conv) for i, c in enumerate(columns) if (conv := _sqlite_converter(table.c[c])) is not None]
+    if converters:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, conv in converters:
+                values[i] = conv(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    await conn.exec_driver_sql(sql, list(rows))

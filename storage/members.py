@@ -49,20 +49,16 @@ class SqlMemberRepo:
             found = await _lookup(conn, list(names))
             missing = [key for key in names if key not in found]
             if missing:
-                new_ids = (
-                    await conn.execute(
-                        sa.insert(members).returning(members.c.id, sort_by_parameter_order=True),
-                        [{"display_name": (names[k] or None) and names[k][:200], "created_at": now} for k in missing],  # type: ignore[index]
-                    )
-                ).scalars().all()
-                stmt = upsert(conn.dialect.name, member_identities, [], ["platform", "user_id"])
-                await conn.execute(
-                    stmt,
-                    [
-                        {"platform": p, "user_id": u, "member_id": m}
-                        for (p, u), m in zip(missing, new_ids, strict=True)
-                    ],
+                origin = {f"{p}:{u}": (p, u) for p, u in missing}
+                rows = [{"display_name": (names[k] or "")[:200] or None, "created_at": now, "origin": o}
+                        for o, k in origin.items()]  # fmt: skip
+                created = await conn.execute(
+                    upsert(conn.dialect.name, members, rows, ["origin"]).returning(members.c.id, members.c.origin),
+                    rows,
                 )
+                idents = [{"platform": origin[o][0], "user_id": origin[o][1], "member_id": m} for m, o in created]
+                if idents:
+                    await conn.execute(upsert(conn.dialect.name, member_identities, idents, ["platform", "user_id"]), idents)
                 found.update(await _lookup(conn, missing))
         return found
 
@@ -80,7 +76,9 @@ class SqlMemberRepo:
 
     async def settings(self, member_id: int) -> MemberSettings:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(member_settings).where(member_settings.c.member_id == member_id))).first()
+            row = (
+                await conn.execute(sa.select(member_settings).where(member_settings.c.member_id == member_id))
+            ).first()
         if row is None:
             return MemberSettings(member_id)
         return MemberSettings(member_id, row.locale, row.timezone, bool(row.analytics_opt_out))
@@ -116,7 +114,9 @@ class SqlMemberRepo:
                     }
                     for r in dropped
                 ]
-                await conn.execute(upsert(conn.dialect.name, community_members, rows, ["community_id", "member_id"]), rows)
+                await conn.execute(
+                    upsert(conn.dialect.name, community_members, rows, ["community_id", "member_id"]), rows
+                )
             keep_settings = (
                 await conn.execute(sa.select(member_settings).where(member_settings.c.member_id == keep_id))
             ).first()

@@ -18,7 +18,6 @@ metadata = sa.MetaData(
 )
 
 
-
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Aware UTC in and out on every backend (SQLite keeps no zone; we normalise on both ends)."""
 
@@ -72,6 +71,8 @@ members = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("display_name", sa.String(200)),
     sa.Column("created_at", Stamp, nullable=False),
+    # "platform:user_id" that created the member: maps batch-inserted ids back to identities.
+    sa.Column("origin", sa.String(64), unique=True),
 )
 
 member_identities = sa.Table(
@@ -149,7 +150,7 @@ def _rollup(name: str, period_col: str) -> sa.Table:
         sa.Column("mentions", sa.Integer, nullable=False, server_default="0"),
         sa.Column("reactions", sa.Integer, nullable=False, server_default="0"),
         sa.Column("replies_received", sa.Integer, nullable=False, server_default="0"),
-        sa.Index(f"ix_{name}_community_id_{period_col}", "community_id", period_col),
+        # No extra index: the primary key leads with community_id, and every write is an upsert on it.
     )
 
 

@@ -63,7 +63,9 @@ class ConsoleSession:
         if line.isdigit() and self.messenger.buttons:
             index = int(line) - 1
             if 0 <= index < len(self.messenger.buttons):
-                answer = await self.services.dispatcher.press(self.place, self.caller, self.messenger.buttons[index].action)
+                answer = await self.services.dispatcher.press(
+                    self.place, self.caller, self.messenger.buttons[index].action
+                )
                 await self._show(answer)
                 return True
         if line.startswith("/"):

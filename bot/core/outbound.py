@@ -55,8 +55,9 @@ class OutMessage:
     attachments: tuple[Attachment, ...] = ()
     mentions: MentionPolicy = MentionPolicy.NONE
     mention_ids: tuple[str, ...] = ()
-    ephemeral: bool = False
+    ephemeral: bool = False  # only the invoker sees it where the platform can do that (Discord)
     title: Text | None = None
+    private: bool = False  # must never appear in a shared chat (link codes): Telegram sends it by DM
 
     @classmethod
     def of(cls, *lines: Text, ephemeral: bool = False, **kw: object) -> OutMessage:
@@ -85,7 +86,9 @@ def _render_markup(text: Text, locale: str, escape: Callable[[str], str], bold: 
     values: dict[str, str] = {}
     for key, value in text.params.items():
         values[key] = (
-            _render_markup(value, locale, escape, bold) if isinstance(value, Text) else escape(format_value(value, locale))
+            _render_markup(value, locale, escape, bold)
+            if isinstance(value, Text)
+            else escape(format_value(value, locale))
         )
     if text.count is not None:
         values.setdefault("count", format_value(text.count, locale))

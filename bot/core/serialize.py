@@ -51,6 +51,7 @@ def message_to_json(m: OutMessage) -> str:
             "mention_ids": list(m.mention_ids),
             "ephemeral": m.ephemeral,
             "title": _text(m.title) if m.title else None,
+            "private": m.private,
         },
         ensure_ascii=False,
     )
@@ -60,12 +61,11 @@ def message_from_json(text: str) -> OutMessage:
     d = json.loads(text)
     return OutMessage(
         lines=tuple(_untext(t) for t in d["lines"]),
-        buttons=tuple(
-            tuple(Button(_untext(b["l"]), b["a"], ButtonStyle(b["s"])) for b in row) for row in d["buttons"]
-        ),
+        buttons=tuple(tuple(Button(_untext(b["l"]), b["a"], ButtonStyle(b["s"])) for b in row) for row in d["buttons"]),
         attachments=tuple(Attachment(f["name"], base64.b64decode(f["data"]), f["img"]) for f in d["files"]),
         mentions=MentionPolicy(d["mentions"]),
         mention_ids=tuple(d["mention_ids"]),
         ephemeral=d["ephemeral"],
         title=_untext(d["title"]) if d.get("title") else None,
+        private=bool(d.get("private")),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class ActivityKind(StrEnum):
@@ -50,32 +51,25 @@ class MembershipSeen:
     joined: bool  # False = left
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityRow:
-    """A resolved raw activity row, ready for storage."""
+class ActivityRow(NamedTuple):
+    """A resolved raw activity row, ready for storage (a tuple in activity_events column order)."""
 
     community_id: int
     member_id: int
     platform: str
     channel_id: str
-    kind: ActivityKind
+    kind: str  # ActivityKind value
     at: datetime
     reply_to_member_id: int | None
-    mentioned: tuple[int, ...]
+    mentioned: tuple[int, ...] | None
     is_question: bool
     length_bucket: int
 
 
-@dataclass(slots=True)
-class RollupDelta:
-    messages: int = 0
-    replies: int = 0
-    questions: int = 0
-    mentions: int = 0
-    reactions: int = 0
-    replies_received: int = 0
-
-
+# Rollup counters in column order; a delta is a list of six ints (a hot loop: no objects per row).
+COUNTERS = ("messages", "replies", "questions", "mentions", "reactions", "replies_received")
+MESSAGES, REPLIES, QUESTIONS, MENTIONS, REACTIONS, REPLIES_RECEIVED = range(6)
+RollupDelta = list[int]
 RollupKey = tuple[int, int, date, str]  # community, member, day-or-week, platform
 
 

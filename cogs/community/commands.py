@@ -60,7 +60,14 @@ def register(registry: Registry, service: CommunityService) -> None:
             role=Role.MANAGER,
             discord=("setup", "link"),
             telegram=("setuplink",),
-            args=(Arg("code", ArgKind.TEXT, t_("the code from /setup link on the other platform"), required=False,
-                      max_length=20),),  # fmt: skip
+            args=(
+                Arg(
+                    "code",
+                    ArgKind.TEXT,
+                    t_("the code from /setup link on the other platform"),
+                    required=False,
+                    max_length=20,
+                ),
+            ),  # fmt: skip
         ),
     )

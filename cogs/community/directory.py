@@ -59,6 +59,11 @@ class Directory:
             await self.members.ensure_community_members(new, now)
             self._membership_cache |= new
 
+    @property
+    def known_members(self) -> dict[tuple[str, str], int]:
+        """The id cache itself, read-only by convention (the ingestion hot path reads it directly)."""
+        return self._member_cache
+
     def forget(self) -> None:
         """Drop caches after ids were merged or scopes relinked."""
         self._scope_cache.clear()

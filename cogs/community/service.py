@@ -64,9 +64,7 @@ class CommunityService:
     async def set_manager_channel(self, inv: Invocation, _args: dict[str, Any]) -> Reply:
         community = await self._community(inv)
         await self.repo.update(community.id, manager_channel=inv.place.channel)
-        return Reply.of(
-            OutMessage.of(t_("This channel now receives digests and alerts for managers."), ephemeral=True)
-        )
+        return Reply.of(OutMessage.of(t_("This channel now receives digests and alerts for managers."), ephemeral=True))
 
     async def set_roles(self, inv: Invocation, args: dict[str, Any]) -> Reply:
         community = await self._community(inv)
@@ -93,6 +91,7 @@ class CommunityService:
                        "(Telegram: /setuplink {code}) in the other server or group to join it to this community.",
                        code=issued),
                     ephemeral=True,
+                    private=True,
                 )
             )  # fmt: skip
         found = await self.codes.consume(normalise_code(code), "community", now)

@@ -63,8 +63,12 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
         text = str(value)
         if len(text) > arg.max_length:
             raise BadArgument(
-                t_("{name} is too long: {length} characters, at most {limit}.", name=arg.name, length=len(text),
-                   limit=arg.max_length)  # fmt: skip
+                t_(
+                    "{name} is too long: {length} characters, at most {limit}.",
+                    name=arg.name,
+                    length=len(text),
+                    limit=arg.max_length,
+                )  # fmt: skip
             )
         return text
     if arg.kind is ArgKind.INT:
@@ -136,4 +140,3 @@ def suggest_timezones(prefix: str, limit: int = 25) -> list[str]:
     starts = [z for z in names if z.lower().startswith(needle) or z.lower().split("/")[-1].startswith(needle)]
     rest = [z for z in names if z not in starts]
     return (starts + rest)[:limit]
-

@@ -104,7 +104,11 @@ class Dispatcher:
                 inv = await self.resolve(place, caller)
             except Exception:
                 log.exception("resolving caller for unknown command failed")
-            return self._error(inv, caller, UnknownCommand(t_("Unknown command /{name}. Send /help to see what you can do.", name=name)))
+            return self._error(
+                inv,
+                caller,
+                UnknownCommand(t_("Unknown command /{name}. Send /help to see what you can do.", name=name)),
+            )
         try:
             raw = split_text(spec, text)
         except UserError as exc:
@@ -130,8 +134,10 @@ class Dispatcher:
     def check(self, spec: CommandSpec, inv: Invocation) -> None:
         if inv.role < spec.role:
             raise PermissionDenied(
-                t_("Only a {role} can use this command. Send /help to see the commands you can use.",
-                   role=spec.role.label)  # fmt: skip
+                t_(
+                    "Only a {role} can use this command. Send /help to see the commands you can use.",
+                    role=spec.role.label,
+                )  # fmt: skip
             )
         if spec.private_only and not inv.place.is_private:
             raise PermissionDenied(t_("Use this command in a private chat with me."))
@@ -147,4 +153,3 @@ class Dispatcher:
     def _apology(self, inv: Invocation | None, caller: Caller) -> Answer:
         text = t_("Sorry, something went wrong on my side. Please try again in a moment.")
         return Answer(self._locale(inv, caller), (OutMessage.of(text, ephemeral=True),), error=True)
-

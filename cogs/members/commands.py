@@ -22,8 +22,9 @@ def register(registry: Registry, service: MemberService) -> None:
             handler=service.link,
             discord=("link",),
             telegram=("link",),
-            args=(Arg("code", ArgKind.TEXT, t_("the code you got on the other platform"), required=False,
-                      max_length=20),),  # fmt: skip
+            args=(
+                Arg("code", ArgKind.TEXT, t_("the code you got on the other platform"), required=False, max_length=20),
+            ),  # fmt: skip
             needs_community=False,
         ),
     )

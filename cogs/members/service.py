@@ -82,6 +82,7 @@ class MemberService:
                     t_("Your link code is **{code}**. Within 15 minutes, send /link {code} to me on your other "
                        "platform (Discord or Telegram) and both accounts will count as one member.", code=issued),
                     ephemeral=True,
+                    private=True,
                 )
             )  # fmt: skip
         found = await self.codes.consume(normalise_code(code), "member", now)

@@ -16,10 +16,11 @@ from .telegram_wire import utf16_len
 
 # Every ChatPermissions flag; ChatMemberRestricted needs all of them.
 PERMISSION_FIELDS = (
-    "can_send_messages can_send_audios can_send_documents can_send_photos can_send_videos can_send_video_notes "
-    "can_send_voice_notes can_send_polls can_send_other_messages can_add_web_page_previews can_change_info "
-    "can_invite_users can_pin_messages can_manage_topics can_edit_tag can_react_to_messages"
-).split()
+    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+    "can_send_video_notes", "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
+    "can_add_web_page_previews", "can_change_info", "can_invite_users", "can_pin_messages", "can_manage_topics",
+    "can_edit_tag", "can_react_to_messages",
+)  # fmt: skip
 ADMIN_RIGHTS = {
     "can_be_edited": False,
     "is_anonymous": False,
@@ -82,7 +83,7 @@ class UpdateBuilders:
 
     def _message(self, chat_id: Any, sender: dict[str, Any] | None, chat_type: str | None, **fields: Any) -> dict:
         """Create and remember a message, so that replies, edits and deletes of it work."""
-        msg = {"message_id": next(self._ids), "date": now(), "chat": self.chat(chat_id, chat_type)}
+        msg: dict[str, Any] = {"message_id": next(self._ids), "date": now(), "chat": self.chat(chat_id, chat_type)}
         if sender is not None:
             msg["from"] = sender
         msg.update({k: v for k, v in fields.items() if v is not None})

@@ -39,18 +39,20 @@ def bad_request(text: str) -> ApiError:
 # json-decoding blindly would turn a text "123" or "true" into a number/bool.
 
 # Names typed the same way in every Bot API method.
-_INT_PARAMS = frozenset(
-    "user_id message_id message_thread_id reply_to_message_id offset limit timeout until_date open_period "
-    "close_date cache_time sender_chat_id member_limit expire_date width height duration "
-    "direct_messages_topic_id".split()
-)
-_BOOL_PARAMS = frozenset(
-    "disable_notification protect_content allow_sending_without_reply disable_web_page_preview is_anonymous "
-    "allows_multiple_answers allows_revoting members_only is_closed show_alert drop_pending_updates "
-    "revoke_messages only_if_banned use_independent_chat_permissions has_spoiler show_caption_above_media "
-    "disable_content_type_detection allow_paid_broadcast for_channels creates_join_request is_big "
-    "is_personal".split()
-)
+# fmt: off
+_INT_PARAMS = frozenset({
+    "user_id", "message_id", "message_thread_id", "reply_to_message_id", "offset", "limit", "timeout",
+    "until_date", "open_period", "close_date", "cache_time", "sender_chat_id", "member_limit", "expire_date",
+    "width", "height", "duration", "direct_messages_topic_id",
+})
+_BOOL_PARAMS = frozenset({
+    "disable_notification", "protect_content", "allow_sending_without_reply", "disable_web_page_preview",
+    "is_anonymous", "allows_multiple_answers", "allows_revoting", "members_only", "is_closed", "show_alert",
+    "drop_pending_updates", "revoke_messages", "only_if_banned", "use_independent_chat_permissions", "has_spoiler",
+    "show_caption_above_media", "disable_content_type_detection", "allow_paid_broadcast", "for_channels",
+    "creates_join_request", "is_big", "is_personal",
+})
+# fmt: on
 _CHAT_ID_PARAMS = frozenset({"chat_id", "from_chat_id"})  # Integer or "@channelusername"
 
 # JSON-serialised objects/arrays, per method (lower-case name). Every send*/edit*/copy* method also
@@ -132,9 +134,10 @@ def decode_params(method: str, raw: Mapping[str, Any]) -> dict[str, Any]:
 # Mirrors tdlib's parser closely enough to catch escaping bugs: a bare "<" is an error, unknown
 # named entities and a bare "&" or ">" are kept literally (as Telegram does).
 
-ALLOWED_TAGS = frozenset(
-    "b strong i em u ins s strike del a code pre tg-spoiler span blockquote tg-emoji".split()
-)
+ALLOWED_TAGS = frozenset({
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span",
+    "blockquote", "tg-emoji",
+})  # fmt: skip
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY_RE = re.compile(r"&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]+);")
 _START_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)")

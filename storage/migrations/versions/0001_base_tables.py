@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:08:45.644354
+Create Date: 2026-11-25 14:29:01.791252
 """
 
 from alembic import op
@@ -30,9 +30,6 @@ def upgrade() -> None:
     sa.Column('replies_received', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('community_id', 'member_id', 'day', 'platform', name=op.f('pk_activity_daily'))
     )
-    with op.batch_alter_table('activity_daily', schema=None) as batch_op:
-        batch_op.create_index('ix_activity_daily_community_id_day', ['community_id', 'day'], unique=False)
-
     op.create_table('activity_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -63,9 +60,6 @@ def upgrade() -> None:
     sa.Column('replies_received', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('community_id', 'member_id', 'week', 'platform', name=op.f('pk_activity_weekly'))
     )
-    with op.batch_alter_table('activity_weekly', schema=None) as batch_op:
-        batch_op.create_index('ix_activity_weekly_community_id_week', ['community_id', 'week'], unique=False)
-
     op.create_table('communities',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -95,7 +89,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_members'))
+    sa.Column('origin', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members')),
+    sa.UniqueConstraint('origin', name=op.f('uq_members_origin'))
     )
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -198,16 +194,10 @@ def downgrade() -> None:
     op.drop_table('link_codes')
     op.drop_table('cursors')
     op.drop_table('communities')
-    with op.batch_alter_table('activity_weekly', schema=None) as batch_op:
-        batch_op.drop_index('ix_activity_weekly_community_id_week')
-
     op.drop_table('activity_weekly')
     with op.batch_alter_table('activity_events', schema=None) as batch_op:
         batch_op.drop_index('ix_activity_events_community_id_at')
 
     op.drop_table('activity_events')
-    with op.batch_alter_table('activity_daily', schema=None) as batch_op:
-        batch_op.drop_index('ix_activity_daily_community_id_day')
-
     op.drop_table('activity_daily')
     # ### end Alembic commands ###

@@ -1,0 +1,145 @@
+"""Telegram runtime: the PTB Application run by hand inside our loop (no run_polling, no job queue)."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from typing import TYPE_CHECKING
+
+from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from bot.core.commands import CommandSpec
+from bot.core.i18n import LOCALES
+from bot.core.permissions import Role
+from bot.telegram.facts import FactsCache
+from bot.telegram.handlers import analytics, commands
+from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.ratelimit import HearthRateLimiter
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [
+    "message", "edited_message", "callback_query", "chat_member", "my_chat_member", "message_reaction",
+    "chat_join_request", "poll", "poll_answer",
+]  # fmt: skip
+CURSOR = "telegram:update_id"
+
+
+class TelegramRuntime:
+    name = "telegram"
+
+    def __init__(self, services: Services, poll_timeout: int = 30, rate_limiter: HearthRateLimiter | None = None):
+        self.services = services
+        settings = services.settings
+        assert settings.telegram_token is not None
+        root = settings.telegram_api_base.rstrip("/")
+        self.app: Application = (
+            ApplicationBuilder()
+            .token(settings.telegram_token.get_secret_value())
+            .base_url(f"{root}/bot")
+            .base_file_url(f"{root}/file/bot")
+            .rate_limiter(rate_limiter or HearthRateLimiter())
+            .get_updates_read_timeout(poll_timeout + 10)
+            .build()
+        )
+        self.poll_timeout = poll_timeout
+        self.messenger = TelegramMessenger(self.app.bot)
+        self.facts = FactsCache(self.app.bot)
+        self.username = ""
+        self._cursor = 0  # highest update_id durably handled (persisted)
+        self._max_seen = 0
+        self._recent: deque[int] = deque(maxlen=10_000)
+        self._recent_set: set[int] = set()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._cursor = await self.services.cursors.get(CURSOR) or 0
+        self._max_seen = self._cursor
+        self.app.add_handler(TypeHandler(Update, self._dedupe), group=-1)
+        for handler in commands.make_handlers(self):
+            self.app.add_handler(handler, group=0)  # type: ignore[arg-type]
+        for handler in analytics.make_handlers(self):
+            self.app.add_handler(handler, group=1)  # type: ignore[arg-type]
+        self.app.add_error_handler(self._on_error)
+        await self.app.initialize()
+        self.username = self.app.bot.username or ""
+        self.services.spawn(self._set_menus())  # 12 calls; not worth delaying ready for
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, timeout=self.poll_timeout, poll_interval=0.0, drop_pending_updates=False
+        )
+        self.services.scheduler.every(
+            "telegram:cursor", self.services.settings.activity_flush_seconds, self.persist_cursor
+        )
+        log.info("Telegram: polling as @%s", self.username)
+
+    async def stop(self) -> None:
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+        await self.persist_cursor()
+
+    # -- duplicate updates ----------------------------------------------------------------------
+    async def _dedupe(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        uid = update.update_id
+        if uid <= self._cursor or uid in self._recent_set:
+            log.info("Telegram: ignoring duplicate update %s", uid)
+            raise ApplicationHandlerStop
+        if len(self._recent) == self._recent.maxlen:
+            self._recent_set.discard(self._recent[0])
+        self._recent.append(uid)
+        self._recent_set.add(uid)
+
+    def note_update(self, update_id: int) -> None:
+        """A buffered update (activity): its cursor is saved with the next periodic save."""
+        self._max_seen = max(self._max_seen, update_id)
+
+    async def mark_done(self, update_id: int, durable: bool) -> None:
+        self.note_update(update_id)
+        if durable:
+            await self.persist_cursor()
+
+    async def persist_cursor(self) -> None:
+        if self._max_seen > self._cursor:
+            self._cursor = self._max_seen
+            await self.services.cursors.set(CURSOR, self._cursor)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram handler error for update %s", getattr(update, "update_id", "?"), exc_info=context.error)
+
+    # -- command menus per scope and language ---------------------------------------------------
+    async def _set_menus(self) -> None:
+        registry = self.services.registry
+        member = [s for s in registry.commands if s.telegram and s.role == Role.MEMBER and not s.private_only]
+        private = [s for s in registry.commands if s.telegram and s.role == Role.MEMBER]
+        staff = [s for s in registry.commands if s.telegram]
+        scopes = (
+            (BotCommandScopeDefault(), member),
+            (BotCommandScopeAllPrivateChats(), private),
+            (BotCommandScopeAllChatAdministrators(), staff),
+        )
+        try:
+            for scope, specs in scopes:
+                for locale in LOCALES:
+                    await self.app.bot.set_my_commands(
+                        _menu(specs, locale), scope=scope, language_code=None if locale == "en" else locale
+                    )
+        except TelegramError as exc:
+            log.warning("Telegram: could not set command menus: %s", exc)
+
+
+def _menu(specs: list[CommandSpec], locale: str) -> list[BotCommand]:
+    out: list[BotCommand] = []
+    for spec in sorted(specs, key=lambda s: s.telegram[0]):
+        description = spec.description.render(locale)[:256] or spec.telegram[0]
+        out.append(BotCommand(spec.telegram[0], description))
+    return out[:100]

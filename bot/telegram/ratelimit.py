@@ -1,0 +1,128 @@
+"""Telegram flood limits, respected before sending: ~30 msg/s overall, ~1 msg/s per chat, 20 msg/min
+per group (PTB's AIORateLimiter covers only the first and last). Each send reserves the earliest slot
+that keeps every window under its limit, then waits for it — no polling loop, so a fake clock drives
+it in tests. A 429 that still happens is waited out and retried, so nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+GLOBAL_PER_SECOND = 30
+CHAT_INTERVAL = 1.0
+GROUP_PER_MINUTE = 20
+MAX_RETRIES = 5
+
+
+class SlotPlanner:
+    """Pure bookkeeping of reserved send times (monotonic seconds)."""
+
+    def __init__(
+        self,
+        per_second: int = GLOBAL_PER_SECOND,
+        chat_interval: float = CHAT_INTERVAL,
+        group_per_minute: int = GROUP_PER_MINUTE,
+    ) -> None:
+        self.per_second = per_second
+        self.chat_interval = chat_interval
+        self.group_per_minute = group_per_minute
+        self._global: deque[float] = deque()
+        self._chat_last: dict[str, float] = {}
+        self._group: dict[str, deque[float]] = {}
+        self.paused_until = 0.0
+
+    def reserve(self, now: float, chat_id: str | None, is_group: bool) -> float:
+        slot = max(now, self.paused_until)
+        while self._global and self._global[0] <= slot - 1.0 and len(self._global) > self.per_second:
+            self._global.popleft()
+        if len(self._global) >= self.per_second:
+            slot = max(slot, self._global[-self.per_second] + 1.0)
+        if chat_id is not None:
+            last = self._chat_last.get(chat_id)
+            if last is not None:
+                slot = max(slot, last + self.chat_interval)
+            if is_group:
+                window = self._group.setdefault(chat_id, deque())
+                while window and window[0] <= slot - 60.0 and len(window) > self.group_per_minute:
+                    window.popleft()
+                if len(window) >= self.group_per_minute:
+                    slot = max(slot, window[-self.group_per_minute] + 60.0)
+                window.append(slot)
+            self._chat_last[chat_id] = slot
+        self._global.append(slot)
+        # Keep the deque sorted: slots are non-decreasing except across chats, so insert in order.
+        if len(self._global) > 1 and self._global[-2] > slot:
+            items = sorted(self._global)
+            self._global.clear()
+            self._global.extend(items)
+        if len(self._chat_last) > 50_000:
+            cutoff = now - 60
+            self._chat_last = {k: v for k, v in self._chat_last.items() if v > cutoff}
+        return slot
+
+
+def _is_send(endpoint: str) -> bool:
+    return endpoint.startswith(("send", "edit", "copy", "forward", "stopPoll"))
+
+
+class HearthRateLimiter(BaseRateLimiter[int]):
+    def __init__(
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        planner: SlotPlanner | None = None,
+    ) -> None:
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.planner = planner or SlotPlanner()
+        self.retries = 0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if not _is_send(endpoint):
+            return await callback(*args, **kwargs)
+        chat = data.get("chat_id")
+        chat_id = None if chat is None else str(chat)
+        is_group = chat_id is not None and chat_id.startswith("-")
+        attempts = rate_limit_args if rate_limit_args is not None else MAX_RETRIES
+        while True:
+            now = self.monotonic()
+            slot = self.planner.reserve(now, chat_id, is_group)
+            if slot > now:
+                await self.sleep(slot - now)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempts <= 0:
+                    raise
+                attempts -= 1
+                self.retries += 1
+                wait = (
+                    exc.retry_after.total_seconds()
+                    if hasattr(exc.retry_after, "total_seconds")
+                    else float(exc.retry_after)
+                )
+                log.warning("Telegram asked to wait %.1f s (%s to %s); retrying", wait, endpoint, chat_id)
+                self.planner.paused_until = max(self.planner.paused_until, self.monotonic() + wait + 0.1)

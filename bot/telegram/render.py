@@ -1,0 +1,55 @@
+"""OutMessage → Telegram HTML (every user string escaped) and inline keyboards."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.outbound import OutMessage
+
+MAX_TEXT = 4096
+
+
+def to_html(message: OutMessage, locale: str) -> str:
+    return message.render_text(locale, lambda s: html.escape(s, quote=False), lambda s: f"<b>{s}</b>")
+
+
+def keyboard(message: OutMessage, locale: str) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label.render(locale), callback_data=b.action) for b in row] for row in message.buttons]
+    )
+
+
+def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split long text at line breaks so every part stays valid (tags never span lines in our output)."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            # never cut inside an HTML entity or tag
+            amp, lt = line.rfind("&", 0, cut), line.rfind("<", 0, cut)
+            if amp > line.rfind(";", 0, cut):
+                cut = amp
+            if lt > line.rfind(">", 0, cut):
+                cut = lt
+            parts.append(line[:cut])
+            line = line[cut:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
