@@ -32,10 +32,18 @@ def make_events(n: int, members: int, seed: int = 1, uniform: bool = False) -> l
         platform, scope = ("discord", "1") if i % 3 else ("telegram", "-100")
         uid = str(picks[i])
         out.append(
-            MessageSeen(platform, scope, "Bench", str(rng.randrange(8)), uid, f"user{uid}",
-                        start + timedelta(seconds=i * 13), reply_to_user_id=str(rng.randrange(members))
-                        if rng.random() < 0.3 else None, is_question=rng.random() < 0.1,
-                        length_bucket=rng.randrange(5))  # fmt: skip
+            MessageSeen(
+                platform,
+                scope,
+                "Bench",
+                str(rng.randrange(8)),
+                uid,
+                f"user{uid}",
+                start + timedelta(seconds=i * 13),
+                reply_to_user_id=str(rng.randrange(members)) if rng.random() < 0.3 else None,
+                is_question=rng.random() < 0.1,
+                length_bucket=rng.randrange(5),
+            )
         )
     return out
 
@@ -75,8 +83,21 @@ def raw_sqlite(events: list[MessageSeen], folder: Path) -> float:
         "CREATE TABLE ev (id INTEGER PRIMARY KEY, community_id INT, member_id INT, platform TEXT, channel_id TEXT,"
         " kind TEXT, at TEXT, reply_to_member_id INT, mentioned TEXT, is_question INT, length_bucket INT)"
     )
-    rows = [(1, int(e.user_id), e.platform, e.channel_id, "message", e.at.isoformat(), None, None,
-             int(e.is_question), e.length_bucket) for e in events]  # fmt: skip
+    rows = [
+        (
+            1,
+            int(e.user_id),
+            e.platform,
+            e.channel_id,
+            "message",
+            e.at.isoformat(),
+            None,
+            None,
+            int(e.is_question),
+            e.length_bucket,
+        )
+        for e in events
+    ]
     started = time.perf_counter()
     with conn:
         conn.executemany(

@@ -74,7 +74,8 @@ def demo(ctx: click.Context, seed: int, member_count: int, days: int) -> None:
 def migrate(ctx: click.Context) -> None:
     """Bring the database schema up to date."""
     settings = _settings(ctx)
-    from storage.db import create_engine, current_revision, migrate as do_migrate
+    from storage.db import create_engine, current_revision
+    from storage.db import migrate as do_migrate
 
     async def main() -> None:
         engine = create_engine(settings.resolved_database_url)

@@ -6,7 +6,8 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -37,7 +38,9 @@ log = logging.getLogger(__name__)
 
 class PlatformRuntime(Protocol):
     name: str
-    messenger: Messenger
+
+    @property
+    def messenger(self) -> Messenger: ...
 
     async def start(self) -> None: ...
 
@@ -59,15 +62,15 @@ class Services:
     scheduler: ApsScheduler
     cursors: SqlCursorRepo
     messengers: dict[str, Messenger] = field(default_factory=dict)
-    _tasks: set[asyncio.Task[object]] = field(default_factory=set)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    def spawn(self, coro: object) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Fire-and-forget with a kept reference (asyncio only keeps weak ones) and logged failures."""
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Task[object]) -> None:
+    def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())

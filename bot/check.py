@@ -68,11 +68,15 @@ async def _check_discord(http: httpx.AsyncClient, settings: Settings, report: Ca
         if app.status_code == 200:
             flags = int(app.json().get("flags") or 0)
             if not flags & _MEMBERS_FLAGS:
-                report(WARN, "Discord: Server Members intent not enabled",
-                       "Developer Portal → Bot → Privileged Gateway Intents → Server Members (joins/leaves)")  # fmt: skip
+                report(
+                    WARN,
+                    "Discord: Server Members intent not enabled",
+                    "Developer Portal → Bot → Privileged Gateway Intents → Server Members (joins/leaves)",
+                )
             if not flags & _CONTENT_FLAGS:
-                report(WARN, "Discord: Message Content intent not enabled",
-                       "enable it for question detection and automod")  # fmt: skip
+                report(
+                    WARN, "Discord: Message Content intent not enabled", "enable it for question detection and automod"
+                )
     except httpx.HTTPError as exc:
         report(BAD, f"Discord API unreachable: {type(exc).__name__}", f"check network access to {base}")
 
@@ -89,7 +93,10 @@ async def _check_telegram(http: httpx.AsyncClient, settings: Settings, report: C
         me = resp.json()["result"]
         report(OK, f"Telegram: logged in as @{me.get('username')}")
         if not me.get("can_read_all_group_messages"):
-            report(WARN, "Telegram: privacy mode is on",
-                   "@BotFather → /setprivacy → Disable, or make the bot an administrator, to see group messages")  # fmt: skip
+            report(
+                WARN,
+                "Telegram: privacy mode is on",
+                "@BotFather → /setprivacy → Disable, or make the bot an administrator, to see group messages",
+            )
     except httpx.HTTPError as exc:
         report(BAD, f"Telegram API unreachable: {type(exc).__name__}", f"check network access to {root}")

@@ -63,14 +63,28 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
         rate = rng.lognormvariate(-0.6, 1.1)  # messages per active day, heavy-tailed
         activity = min(0.95, rng.betavariate(1.2, 3.5))  # chance of being active on a day
         quits = joined + timedelta(days=rng.expovariate(1 / 60)) if rng.random() < 0.35 else None
-        people.append((f"{7000 + i}" if platform == "discord" else f"{5000 + i}", platform, scope, title, joined,
-                       rate, activity, quits, f"Member {i + 1}"))  # fmt: skip
+        people.append(
+            (
+                f"{7000 + i}" if platform == "discord" else f"{5000 + i}",
+                platform,
+                scope,
+                title,
+                joined,
+                rate,
+                activity,
+                quits,
+                f"Member {i + 1}",
+            )
+        )
 
     total_days = days
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
         console=console,
-    ) as progress:  # fmt: skip
+    ) as progress:
         task = progress.add_task("Building 90 days of history", total=total_days)
         for uid, platform, scope, title, joined, *_rest in people:
             if joined > start:
@@ -101,7 +115,7 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
                             reply_to_user_id=reply_to if reply_to != uid else None,
                             is_question=rng.random() < 0.12,
                             length_bucket=rng.randint(0, 4),
-                        )  # fmt: skip
+                        )
                     )
                     pool.append(uid)
                     if len(pool) > 30:
@@ -123,15 +137,18 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
     wow = (h.wau - h.wau_previous) / h.wau_previous if h.wau_previous else 0.0
     for label, value in (
         ("Messages", format_number(h.messages, loc)),
-        ("  on Discord / Telegram", f"{format_number(h.messages_by_platform.get('discord', 0), loc)} / "
-                                    f"{format_number(h.messages_by_platform.get('telegram', 0), loc)}"),
+        (
+            "  on Discord / Telegram",
+            f"{format_number(h.messages_by_platform.get('discord', 0), loc)} / "
+            f"{format_number(h.messages_by_platform.get('telegram', 0), loc)}",
+        ),
         ("Members who took part", format_number(h.members_active_ever, loc)),
         ("Joined / left", f"{format_number(joins, loc)} / {format_number(leaves, loc)} (net {joins - leaves:+d})"),
         ("Weekly active (WAU)", f"{format_number(h.wau, loc)} ({wow:+.0%} week over week)"),
         ("Monthly active (MAU, 28 days)", format_number(h.mau, loc)),
         ("Daily active, mean of 28 days", format_number(round(h.dau_mean, 1), loc)),
         ("Stickiness (DAU / MAU)", format_share(h.stickiness, loc)),
-    ):  # fmt: skip
+    ):
         table.add_row(label, value)
     console.print(table)
     console.print(f"Database: {settings.resolved_database_url}")

@@ -17,8 +17,25 @@ LOCALES = ("en", "fi", "de", "ru")
 def main() -> None:
     pot = ROOT / "locales" / "hearth.pot"
     cli = CommandLineInterface()
-    cli.run(["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "t_", "-k", "tn_:1,2",
-             "--no-location", "--sort-output", "--omit-header", "-o", str(pot), str(ROOT)])  # fmt: skip
+    cli.run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "t_",
+            "-k",
+            "tn_:1,2",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            str(pot),
+            str(ROOT),
+        ]
+    )
     for locale in LOCALES:
         po = ROOT / "locales" / locale / "LC_MESSAGES" / "hearth.po"
         verb = "update" if po.exists() else "init"

@@ -5,9 +5,10 @@ The only module allowed backend-specific SQL (DESIGN.md §4)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from datetime import UTC, date, datetime
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +81,22 @@ def head_revision() -> str | None:
 
 
 def upsert(
-    conn_dialect: str, table: sa.Table, rows: Sequence[dict[str, Any]], keys: Sequence[str], add: Sequence[str] = ()
+    conn_dialect: str,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    add: Sequence[str] = (),
+    from_select: tuple[Sequence[str], sa.Select[Any]] | None = None,
 ) -> sa.Insert:
     """INSERT … ON CONFLICT(keys) DO UPDATE SET col = col + excluded.col for `add` columns
     (or DO NOTHING when `add` is empty). Portable across SQLite and PostgreSQL."""
     if conn_dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     stmt = dialect_insert(table)
+    if from_select is not None:
+        stmt = stmt.from_select(list(from_select[0]), from_select[1])
     if not add:
         return stmt.on_conflict_do_nothing(index_elements=list(keys))
     return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in add})
@@ -145,10 +153,6 @@ async def bulk_write(
         stmt = upsert(conn.dialect.name, table, dicts, keys, add) if keys else sa.insert(table)
         await conn.execute(stmt, dicts)
         return
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    if keys:
-        updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in add)
-        sql += f" ON CONFLICT ({', '.join(keys)}) DO " + (f"UPDATE SET {updates}" if add else "NOTHING")
     converters = [(i, conv) for i, c in enumerate(columns) if (conv := _sqlite_converter(table.c[c])) is not None]
     if converters:
         converted = []
@@ -156,6 +160,35 @@ async def bulk_write(
             values = list(row)
             for i, conv in converters:
                 values[i] = conv(values[i])
-            converted.append(tuple(values))
-        rows = converted
-    await conn.exec_driver_sql(sql, list(rows))
+            converted.append(values)
+        rows = converted  # type: ignore[assignment]
+    # One JSON parameter unpacked by SQLite's json_each: binding row by row would take the GIL for
+    # every row inside the driver's thread and stall against the event loop (a GIL convoy).
+    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {picks} FROM json_each(?) WHERE true"
+    if keys:
+        updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in add)
+        sql += f" ON CONFLICT ({', '.join(keys)}) DO " + (f"UPDATE SET {updates}" if add else "NOTHING")
+    await conn.exec_driver_sql(sql, (json.dumps(rows, separators=(",", ":")),))
+
+
+def day_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """The UTC calendar day of a stored timestamp."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+    return sa.func.substr(column, 1, 10)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC
+
+
+def week_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """Monday of the ISO week of a stored timestamp (UTC)."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.date_trunc("week", sa.func.timezone("UTC", column)), sa.Date)
+    # 'weekday 0' moves forward to Sunday (or stays), then back six days lands on Monday.
+    return sa.func.date(sa.func.substr(column, 1, 10), "weekday 0", "-6 days")
+
+
+async def ensure_temp_table(conn: AsyncConnection, table: sa.Table) -> None:
+    """TEMP tables live per connection; create this one on the connection if it is not there yet."""
+    from sqlalchemy.schema import CreateTable
+
+    await conn.execute(CreateTable(table, if_not_exists=True))

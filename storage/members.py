@@ -50,15 +50,19 @@ class SqlMemberRepo:
             missing = [key for key in names if key not in found]
             if missing:
                 origin = {f"{p}:{u}": (p, u) for p, u in missing}
-                rows = [{"display_name": (names[k] or "")[:200] or None, "created_at": now, "origin": o}
-                        for o, k in origin.items()]  # fmt: skip
+                rows = [
+                    {"display_name": (names[k] or "")[:200] or None, "created_at": now, "origin": o}
+                    for o, k in origin.items()
+                ]
                 created = await conn.execute(
                     upsert(conn.dialect.name, members, rows, ["origin"]).returning(members.c.id, members.c.origin),
                     rows,
                 )
                 idents = [{"platform": origin[o][0], "user_id": origin[o][1], "member_id": m} for m, o in created]
                 if idents:
-                    await conn.execute(upsert(conn.dialect.name, member_identities, idents, ["platform", "user_id"]), idents)
+                    await conn.execute(
+                        upsert(conn.dialect.name, member_identities, idents, ["platform", "user_id"]), idents
+                    )
                 found.update(await _lookup(conn, missing))
         return found
 

@@ -18,9 +18,15 @@ from storage.tables import outbox
 
 def _item(r: Any) -> OutboxItem:
     return OutboxItem(
-        r.id, r.key, Target.from_json(r.target), message_from_json(r.payload), r.locale, r.due_at,
-        OutboxStatus(r.status), r.attempts,
-    )  # fmt: skip
+        r.id,
+        r.key,
+        Target.from_json(r.target),
+        message_from_json(r.payload),
+        r.locale,
+        r.due_at,
+        OutboxStatus(r.status),
+        r.attempts,
+    )
 
 
 class SqlOutboxRepo:
@@ -31,9 +37,13 @@ class SqlOutboxRepo:
         self, key: str, target: Target, message: OutMessage, locale: str, due_at: datetime, now: datetime
     ) -> bool:
         row = {
-            "key": key, "target": target.to_json(), "payload": message_to_json(message), "locale": locale,
-            "due_at": due_at, "created_at": now,
-        }  # fmt: skip
+            "key": key,
+            "target": target.to_json(),
+            "payload": message_to_json(message),
+            "locale": locale,
+            "due_at": due_at,
+            "created_at": now,
+        }
         async with self.engine.begin() as conn:
             result = await conn.execute(upsert(conn.dialect.name, outbox, [row], ["key"]), row)
             return bool(result.rowcount)

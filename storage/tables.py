@@ -130,6 +130,7 @@ activity_events = sa.Table(
     sa.Column("at", Stamp, nullable=False),
     sa.Column("reply_to_member_id", sa.Integer),
     sa.Column("mentioned", sa.Text),  # JSON list of member ids, or NULL
+    sa.Column("mention_count", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Column("is_question", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("length_bucket", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Index("ix_activity_events_community_id_at", "community_id", "at"),
@@ -194,4 +195,15 @@ cursors = sa.Table(
     metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+
+# Per-connection staging area for one flush: rows land here, rollups are aggregated from it in SQL,
+# then it is copied into activity_events. Not part of `metadata` (never migrated; TEMP per connection).
+stage_metadata = sa.MetaData()
+activity_stage = sa.Table(
+    "activity_stage",
+    stage_metadata,
+    *(sa.Column(c.name, c.type) for c in activity_events.columns if c.name != "id"),
+    prefixes=["TEMPORARY"],
 )

@@ -63,8 +63,14 @@ async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Servic
     await built.engine.dispose()
 
 
-def caller(platform: str = "telegram", uid: str = "100", name: str = "Alice", locale: str | None = "en",
-           moderator: bool = False, manager: bool = False) -> Caller:  # fmt: skip
+def caller(
+    platform: str = "telegram",
+    uid: str = "100",
+    name: str = "Alice",
+    locale: str | None = "en",
+    moderator: bool = False,
+    manager: bool = False,
+) -> Caller:
     return Caller(PlatformId.of(platform, uid), name, locale, PlatformFacts(moderator or manager, manager))
 
 

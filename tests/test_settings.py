@@ -37,8 +37,9 @@ def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 
 def test_cli_reports_bad_config_in_one_line_without_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {"HEARTH_OWNERS": "discord:abc", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert "HEARTH_OWNERS: 'abc' is not a numeric discord id" in done.stderr
     assert "Traceback" not in done.stderr

@@ -73,9 +73,18 @@ class ConsoleSession:
             return True
         if self.place.scope_id is not None:
             self.services.ingest.message(
-                MessageSeen("console", SCOPE_ID, SCOPE_TITLE, "general", self.name, self.name,
-                            self.services.clock.now(), is_question=is_question(line), length_bucket=length_bucket(line))
-            )  # fmt: skip
+                MessageSeen(
+                    "console",
+                    SCOPE_ID,
+                    SCOPE_TITLE,
+                    "general",
+                    self.name,
+                    self.name,
+                    self.services.clock.now(),
+                    is_question=is_question(line),
+                    length_bucket=length_bucket(line),
+                )
+            )
             self.write("[dim](message recorded as activity; the text itself is not stored)[/dim]")
         return True
 

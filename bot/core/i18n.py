@@ -10,12 +10,12 @@ from __future__ import annotations
 import gettext
 import logging
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as _babel_format_datetime

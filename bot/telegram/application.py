@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllPrivateChats, Update
-from telegram import BotCommandScopeDefault
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop, ContextTypes, TypeHandler
 
@@ -25,9 +31,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [
-    "message", "edited_message", "callback_query", "chat_member", "my_chat_member", "message_reaction",
-    "chat_join_request", "poll", "poll_answer",
-]  # fmt: skip
+    "message",
+    "edited_message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "message_reaction",
+    "chat_join_request",
+    "poll",
+    "poll_answer",
+]
 CURSOR = "telegram:update_id"
 
 
@@ -35,6 +48,8 @@ class TelegramRuntime:
     name = "telegram"
 
     def __init__(self, services: Services, poll_timeout: int = 30, rate_limiter: HearthRateLimiter | None = None):
+        # PTB 22 warns on every RetryAfter unless told to use timedeltas (its future default).
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.services = services
         settings = services.settings
         assert settings.telegram_token is not None
@@ -45,6 +60,7 @@ class TelegramRuntime:
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
             .rate_limiter(rate_limiter or HearthRateLimiter())
+            .job_queue(None)  # the scheduler is ours (bot/scheduler.py); PTB's would be a second one
             .get_updates_read_timeout(poll_timeout + 10)
             .build()
         )

@@ -5,35 +5,18 @@ buffer is full, and on shutdown."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from bot.core.clock import Clock
-from cogs.analytics.models import (
-    MENTIONS,
-    MESSAGES,
-    QUESTIONS,
-    REACTIONS,
-    REPLIES,
-    REPLIES_RECEIVED,
-    ActivityKind,
-    ActivityRow,
-    MembershipSeen,
-    MessageSeen,
-    ReactionSeen,
-    RollupDelta,
-    RollupKey,
-)
+from cogs.analytics.models import ActivityKind, ActivityRow, MembershipSeen, MessageSeen, ReactionSeen
 from cogs.analytics.ports import ActivityRepo
 from cogs.community.directory import Directory
 
 log = logging.getLogger(__name__)
 MESSAGE, REACTION = ActivityKind.MESSAGE.value, ActivityKind.REACTION.value
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 class ActivityIngest:
@@ -115,71 +98,51 @@ class ActivityIngest:
                 raise
         async with self._write_lock:
             try:
-                await self.repo.write_batch(*prepared)
+                await self.repo.write_batch(prepared)
             except Exception:
                 self._buffer[:0] = batch
                 raise
         self.flushed_total += len(batch)
         return len(batch)
 
-    async def _prepare(
-        self, batch: list[MessageSeen | ReactionSeen]
-    ) -> tuple[list[ActivityRow], dict[RollupKey, RollupDelta], dict[RollupKey, RollupDelta]]:
+    async def _prepare(self, batch: list[MessageSeen | ReactionSeen]) -> list[ActivityRow]:
         now = self.clock.now()
         scopes = {(e.platform, e.scope_id): e.scope_title for e in batch}
         community_ids = await self.directory.community_ids([(p, s, t) for (p, s), t in scopes.items()], now)
         member_ids = await self._member_ids(batch, now)
 
         rows: list[ActivityRow] = []
-        daily: dict[RollupKey, RollupDelta] = {}
-        weekly: dict[RollupKey, RollupDelta] = {}
-        weeks: dict[date, date] = {}
         append = rows.append
-
-        # The hot loop (≥ 50k events/s): counters are plain lists in COUNTERS order, no helper calls.
+        memberships: set[tuple[int, int]] = set()
+        add_membership = memberships.add
+        # The hot loop (≥ 50k events/s): resolve ids, build tuples; rollups are summed by the database.
         for e in batch:
             platform = e.platform
             cid = community_ids[(platform, e.scope_id)]
             mid = member_ids[(platform, e.user_id)]
-            at = e.at
-            day = at.date()
-            week = weeks.get(day)
-            if week is None:
-                week = weeks[day] = week_start(day)
-            dkey, wkey = (cid, mid, day, platform), (cid, mid, week, platform)
-            d = daily.get(dkey)
-            if d is None:
-                d = daily[dkey] = [0, 0, 0, 0, 0, 0]
-            w = weekly.get(wkey)
-            if w is None:
-                w = weekly[wkey] = [0, 0, 0, 0, 0, 0]
+            add_membership((cid, mid))
             if type(e) is MessageSeen:
                 reply_to = e.reply_to_user_id
                 reply_mid = member_ids[(platform, reply_to)] if reply_to else None
-                mentioned = tuple([member_ids[(platform, u)] for u in e.mentioned_user_ids]) if e.mentioned_user_ids else None
-                append(ActivityRow(cid, mid, platform, e.channel_id, MESSAGE, at, reply_mid, mentioned,
-                                   e.is_question, e.length_bucket))  # fmt: skip
-                d[MESSAGES] += 1
-                w[MESSAGES] += 1
-                if e.is_question:
-                    d[QUESTIONS] += 1
-                    w[QUESTIONS] += 1
-                if mentioned:
-                    d[MENTIONS] += len(mentioned)
-                    w[MENTIONS] += len(mentioned)
-                if reply_mid is not None and reply_mid != mid:
-                    d[REPLIES] += 1
-                    w[REPLIES] += 1
-                    for table, key in ((daily, (cid, reply_mid, day, platform)), (weekly, (cid, reply_mid, week, platform))):
-                        counts = table.get(key)
-                        if counts is None:
-                            counts = table[key] = [0, 0, 0, 0, 0, 0]
-                        counts[REPLIES_RECEIVED] += 1
+                mentions = e.mentioned_user_ids
+                mentioned = json.dumps([member_ids[(platform, u)] for u in mentions]) if mentions else None
+                append(
+                    ActivityRow(
+                        cid,
+                        mid,
+                        platform,
+                        e.channel_id,
+                        MESSAGE,
+                        e.at,
+                        reply_mid,
+                        mentioned,
+                        len(mentions),
+                        e.is_question,
+                        e.length_bucket,
+                    )
+                )
             else:
-                author = member_ids[(platform, e.author_user_id)] if e.author_user_id else None
-                append(ActivityRow(cid, mid, platform, e.channel_id, REACTION, at, author, None, False, 0))
-                d[REACTIONS] += 1
-                w[REACTIONS] += 1
-        memberships = {(key[0], key[1]) for key in daily}
+                author = member_ids[(platform, e.author_user_id)] if e.author_user_id else None  # type: ignore[union-attr]
+                append(ActivityRow(cid, mid, platform, e.channel_id, REACTION, e.at, author, None, 0, False, 0))
         await self.directory.ensure_memberships(memberships, now)
-        return rows, daily, weekly
+        return rows

@@ -61,16 +61,13 @@ class ActivityRow(NamedTuple):
     kind: str  # ActivityKind value
     at: datetime
     reply_to_member_id: int | None
-    mentioned: tuple[int, ...] | None
+    mentioned: str | None  # JSON list of member ids
+    mention_count: int
     is_question: bool
     length_bucket: int
 
 
-# Rollup counters in column order; a delta is a list of six ints (a hot loop: no objects per row).
 COUNTERS = ("messages", "replies", "questions", "mentions", "reactions", "replies_received")
-MESSAGES, REPLIES, QUESTIONS, MENTIONS, REACTIONS, REPLIES_RECEIVED = range(6)
-RollupDelta = list[int]
-RollupKey = tuple[int, int, date, str]  # community, member, day-or-week, platform
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,17 +4,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from cogs.analytics.models import ActivityRow, MemberDay, RollupDelta, RollupKey
+from cogs.analytics.models import ActivityRow, MemberDay
 
 
 class ActivityRepo(Protocol):
-    async def write_batch(
-        self,
-        rows: Sequence[ActivityRow],
-        daily: dict[RollupKey, RollupDelta],
-        weekly: dict[RollupKey, RollupDelta],
-    ) -> None:
-        """Write raw rows and add the deltas to the rollups, in one transaction."""
+    async def write_batch(self, rows: Sequence[ActivityRow]) -> None:
+        """Write raw rows and add them to the member × day and member × week rollups, in one transaction.
+
+        Rollup rules: messages and reactions count for their author; a reply counts as `replies` for
+        its author and `replies_received` for the member replied to (never for replying to oneself);
+        `questions` and `mentions` come from the row's flags."""
         ...
 
     async def record_membership(

@@ -68,6 +68,6 @@ def register(registry: Registry, service: CommunityService) -> None:
                     required=False,
                     max_length=20,
                 ),
-            ),  # fmt: skip
+            ),
         ),
     )

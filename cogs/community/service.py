@@ -55,11 +55,13 @@ class CommunityService:
         await self.repo.update(community.id, locale=args["language"])
         return Reply.of(
             OutMessage.of(
-                t_("Default language set to {language}. Members who chose their own keep it.",
-                   language=LOCALE_NAMES[args["language"]]),
+                t_(
+                    "Default language set to {language}. Members who chose their own keep it.",
+                    language=LOCALE_NAMES[args["language"]],
+                ),
                 ephemeral=True,
             )
-        )  # fmt: skip
+        )
 
     async def set_manager_channel(self, inv: Invocation, _args: dict[str, Any]) -> Reply:
         community = await self._community(inv)
@@ -87,13 +89,15 @@ class CommunityService:
             await self.codes.create(issued, "community", community.id, inv.platform.value, now + CODE_TTL)
             return Reply.of(
                 OutMessage.of(
-                    t_("Community link code: **{code}**. Within 15 minutes, a manager sends /setup link {code} "
-                       "(Telegram: /setuplink {code}) in the other server or group to join it to this community.",
-                       code=issued),
+                    t_(
+                        "Community link code: **{code}**. Within 15 minutes, a manager sends /setup link {code} "
+                        "(Telegram: /setuplink {code}) in the other server or group to join it to this community.",
+                        code=issued,
+                    ),
                     ephemeral=True,
                     private=True,
                 )
-            )  # fmt: skip
+            )
         found = await self.codes.consume(normalise_code(code), "community", now)
         if found is None:
             raise BadArgument(t_("That code is unknown, used or expired. Run /setup link again to get a new one."))

@@ -68,7 +68,7 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
                     name=arg.name,
                     length=len(text),
                     limit=arg.max_length,
-                )  # fmt: skip
+                )
             )
         return text
     if arg.kind is ArgKind.INT:
@@ -95,8 +95,9 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
         for loc, name in LOCALE_NAMES.items():
             if code in (loc, name.lower()):
                 return loc
-        raise BadArgument(t_("Unknown language “{value}”. Choose one of: {choices}.", value=value,
-                             choices=", ".join(LOCALES)))  # fmt: skip
+        raise BadArgument(
+            t_("Unknown language “{value}”. Choose one of: {choices}.", value=value, choices=", ".join(LOCALES))
+        )
     if arg.kind is ArgKind.ROLE:
         raw_role = str(value).strip("<@&>")
         if not raw_role.isdigit():

@@ -137,7 +137,7 @@ class Dispatcher:
                 t_(
                     "Only a {role} can use this command. Send /help to see the commands you can use.",
                     role=spec.role.label,
-                )  # fmt: skip
+                )
             )
         if spec.private_only and not inv.place.is_private:
             raise PermissionDenied(t_("Use this command in a private chat with me."))

@@ -33,8 +33,9 @@ class HelpService:
                 continue
             lines.append(t_("**{section}**", section=SECTION_TITLES[section]))
             for spec in sorted(specs, key=lambda s: command_name(s, platform) or ""):
-                lines.append(t_("{command} — {description}", command=command_name(spec, platform),
-                                description=spec.description))  # fmt: skip
+                lines.append(
+                    t_("{command} — {description}", command=command_name(spec, platform), description=spec.description)
+                )
         return lines
 
     async def help(self, inv: Invocation, _args: dict[str, Any]) -> Reply:

@@ -24,7 +24,7 @@ def register(registry: Registry, service: MemberService) -> None:
             telegram=("link",),
             args=(
                 Arg("code", ArgKind.TEXT, t_("the code you got on the other platform"), required=False, max_length=20),
-            ),  # fmt: skip
+            ),
             needs_community=False,
         ),
     )

@@ -43,8 +43,9 @@ class MemberService:
 
     async def set_language(self, inv: Invocation, locale: str) -> Reply:
         if locale not in LOCALES:
-            raise BadArgument(t_("Unknown language “{value}”. Choose one of: {choices}.", value=locale,
-                                 choices=", ".join(LOCALES)))  # fmt: skip
+            raise BadArgument(
+                t_("Unknown language “{value}”. Choose one of: {choices}.", value=locale, choices=", ".join(LOCALES))
+            )
         await self.members.set_locale(inv.member_id, locale)
         # Answer in the language just chosen: that is the proof it worked.
         return Reply.of(
@@ -79,12 +80,15 @@ class MemberService:
             await self.codes.create(issued, "member", inv.member_id, inv.platform.value, now + CODE_TTL)
             return Reply.of(
                 OutMessage.of(
-                    t_("Your link code is **{code}**. Within 15 minutes, send /link {code} to me on your other "
-                       "platform (Discord or Telegram) and both accounts will count as one member.", code=issued),
+                    t_(
+                        "Your link code is **{code}**. Within 15 minutes, send /link {code} to me on your other "
+                        "platform (Discord or Telegram) and both accounts will count as one member.",
+                        code=issued,
+                    ),
                     ephemeral=True,
                     private=True,
                 )
-            )  # fmt: skip
+            )
         found = await self.codes.consume(normalise_code(code), "member", now)
         if found is None:
             raise BadArgument(t_("That code is unknown, used or expired. Send /link without a code to get a new one."))

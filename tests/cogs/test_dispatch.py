@@ -28,8 +28,9 @@ async def test_help_is_in_finnish_for_a_finnish_client(services: Services) -> No
 
 
 async def test_discord_help_shows_grouped_slash_names(services: Services) -> None:
-    answer = await services.dispatcher.run_text(group("discord", "55"), caller("discord", "7", manager=True),
-                                                "help", "")  # fmt: skip
+    answer = await services.dispatcher.run_text(
+        group("discord", "55"), caller("discord", "7", manager=True), "help", ""
+    )
     assert "/setup timezone" in texts(answer)
 
 

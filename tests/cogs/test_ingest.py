@@ -13,8 +13,9 @@ from tests.conftest import START
 
 
 def msg(uid: str, *, at=START, reply_to: str | None = None, mentions=(), question=False, scope="-1001"):  # type: ignore[no-untyped-def]
-    return MessageSeen("telegram", scope, "Group", "-1001", uid, f"User {uid}", at, reply_to, tuple(mentions),
-                       question, 2)  # fmt: skip
+    return MessageSeen(
+        "telegram", scope, "Group", "-1001", uid, f"User {uid}", at, reply_to, tuple(mentions), question, 2
+    )
 
 
 async def test_messages_replies_and_reactions_roll_up_per_member_and_day(services: Services) -> None:

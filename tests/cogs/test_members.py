@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from bot.app import Services
 from bot.core.clock import FakeClock
-from tests.conftest import caller, group
 from tests.cogs.test_dispatch import texts
+from tests.conftest import caller, group
 
 
 async def test_language_without_argument_offers_buttons(services: Services) -> None:
@@ -60,8 +60,9 @@ async def test_link_code_on_the_same_platform_is_refused(services: Services) -> 
 async def test_setup_link_joins_a_telegram_group_to_a_discord_community(services: Services) -> None:
     spec = services.registry.by_discord(["setup", "link"])
     assert spec is not None
-    issued = await services.dispatcher.run(group("discord", "55", "Guild"), caller("discord", "9", manager=True),
-                                           spec, {})  # fmt: skip
+    issued = await services.dispatcher.run(
+        group("discord", "55", "Guild"), caller("discord", "9", manager=True), spec, {}
+    )
     code = issued.messages[0].lines[0].params["code"]
     done = await services.dispatcher.run_text(group(), caller(manager=True), "setuplink", code)
     assert not done.error, texts(done)

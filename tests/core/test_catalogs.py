@@ -51,7 +51,7 @@ def source_messages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Messa
             "-o",
             str(pot),
             str(ROOT),
-        ]  # fmt: skip
+        ]
     )
     with pot.open("rb") as fh:
         messages = {_key(msg): msg for msg in _entries(read_po(fh))}

@@ -148,7 +148,7 @@ class Call:
     path: str
     json: Any
     files: list[FakeFile]
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # case-insensitive
     query: dict[str, str] = field(default_factory=dict)
     status: int = 0
     response: Any = None
@@ -211,6 +211,7 @@ class FakeInteraction:
     callback_data: Any = None
     original_id: int | None = None  # message the callback created or updated
     followup_ids: list[int] = field(default_factory=list)
+    modal_submitted: bool = False  # a modal shown in answer to this interaction was submitted (once only)
 
     @property
     def acknowledged(self) -> bool:
@@ -235,26 +236,36 @@ class _Conn:
         self.compress = compress
         self._lock = asyncio.Lock()
         self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
-        self._zstd: Any = None
+        self._zstd: Callable[[bytes], bytes] | None = None
         if compress == "zstd-stream":
-            try:
-                import zstandard  # type: ignore[import-not-found]
-            except ImportError:  # pragma: no cover - client only asks for zstd when it can decode it
-                self.compress = None
-            else:
-                self._zstd = (zstandard.ZstdCompressor().compressobj(), zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+            self._zstd = _zstd_stream()
+            if self._zstd is None:  # pragma: no cover - discord.py only asks for zstd when it can decode it
+                self.compress = None  # plain text frames: discord.py accepts those whatever it asked for
 
     async def send(self, payload: Mapping[str, Any]) -> None:
-        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         async with self._lock:
             if self._zlib is not None:
-                data = self._zlib.compress(raw.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
-                await self.ws.send_bytes(data)
+                await self.ws.send_bytes(self._zlib.compress(raw) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
             elif self._zstd is not None:
-                obj, flush = self._zstd
-                await self.ws.send_bytes(obj.compress(raw.encode()) + obj.flush(flush))
+                await self.ws.send_bytes(self._zstd(raw))
             else:
-                await self.ws.send_str(raw)
+                await self.ws.send_str(raw.decode())
+
+
+def _zstd_stream() -> Callable[[bytes], bytes] | None:
+    """A zstd stream compressor flushing a block per message (what discord.py's zstd-stream decoder expects)."""
+    try:
+        import zstandard  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from compression import zstd  # type: ignore[import-not-found]  # Python 3.14+
+        except ImportError:
+            return None
+        compressor = zstd.ZstdCompressor()
+        return lambda raw: compressor.compress(raw, mode=zstd.ZstdCompressor.FLUSH_BLOCK)
+    obj = zstandard.ZstdCompressor().compressobj()
+    return lambda raw: obj.compress(raw) + obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
 
 
 @dataclass
@@ -1153,7 +1164,7 @@ class FakeDiscord(RestMixin):
         data["attachments"] = kept + new
         if editing and files:
             stored.files.extend(files)
-        if not editing and not body.get("suppress_mentions_recompute"):
+        if not editing:
             self._compute_mentions(stored, body.get("allowed_mentions"), extra_mentions)
         elif editing and ("content" in body or "allowed_mentions" in body):
             if "allowed_mentions" in body and stored.author_id == self.bot_id:
@@ -1307,6 +1318,13 @@ class FakeDiscord(RestMixin):
         payload = self.member_payload(guild_id, user_id)
         payload["guild_id"] = str(guild_id)
         return await self.dispatch("GUILD_MEMBER_ADD", payload)
+
+    async def guild_create(self, guild_id: int) -> bool:
+        """The bot joins a guild configured with :meth:`add_guild` after connecting (GUILD_CREATE)."""
+        if self._session is None:
+            raise RuntimeError("no client connected to the fake gateway")
+        payload = self.guild_payload(guild_id, gateway=True, intents=self._session.intents)
+        return await self.dispatch("GUILD_CREATE", payload)
 
     async def member_leave(self, guild_id: int, user_id: int) -> bool:
         """A member leaves: removed from the world, GUILD_MEMBER_REMOVE dispatched if the members intent is on."""
@@ -1840,13 +1858,14 @@ class FakeDiscord(RestMixin):
                 i
                 for i in reversed(list(self.interactions.values()))
                 if i.callback_type == 9
+                and not i.modal_submitted
                 and i.user_id == user_id
                 and (i.callback_data or {}).get("custom_id") == custom_id
             ),
             None,
         )
         if shown is None:
-            raise InvalidInteraction(f"no modal {custom_id!r} was shown to user {user_id}")
+            raise InvalidInteraction(f"no modal {custom_id!r} is open for user {user_id} (shown and not yet submitted)")
         channel_id = channel_id or shown.channel_id
         unused = set(values)
 
@@ -1880,6 +1899,7 @@ class FakeDiscord(RestMixin):
         components = [a for a in (answer(c) for c in shown.callback_data.get("components", [])) if a is not None]
         if unused:
             raise InvalidOption(f"modal {custom_id!r} has no inputs {sorted(unused)}")
+        shown.modal_submitted = True
         data = {"custom_id": custom_id, "components": components}
         message = shown.payload.get("message")
         return await self._send_interaction(IT_MODAL, guild_id, channel_id, user_id, data, locale, message=message)

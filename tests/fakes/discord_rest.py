@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from .discord_model import (
     ADMINISTRATOR,
@@ -237,7 +238,7 @@ class RestMixin:
         path = request.path
         if path == "/api/v10" or path.startswith("/api/v10/"):
             path = path[len("/api/v10") :] or "/"
-        call = Call(request.method, path, None, [], dict(request.headers), dict(request.query))
+        call = Call(request.method, path, None, [], CIMultiDict(request.headers), dict(request.query))
         extra_headers: dict[str, str] = {}
         try:
             call.json, call.files = await self._read_body(request)
@@ -608,6 +609,8 @@ class RestMixin:
     async def _r_message_create(self, call: Call, channel_id: str) -> Any:
         channel, guild = self._channel(channel_id)
         body = call.json or {}
+        if channel["type"] in (4, 13, 15, 16):  # category, stage, forum, media: no messages
+            raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
         if guild is None:
             recipient = int(channel["recipients"][0]["id"])
             if recipient in self.blocked_dms or self.users.get(recipient, {}).get("bot"):  # type: ignore[attr-defined]

@@ -90,9 +90,16 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         if reaction is None or reaction.user is None or reaction.user.is_bot or not reaction.new_reaction:
             return
         runtime.services.ingest.reaction(
-            ReactionSeen("telegram", str(reaction.chat.id), reaction.chat.title or str(reaction.chat.id),
-                         str(reaction.chat.id), str(reaction.user.id), reaction.user.full_name, reaction.date)
-        )  # fmt: skip
+            ReactionSeen(
+                "telegram",
+                str(reaction.chat.id),
+                reaction.chat.title or str(reaction.chat.id),
+                str(reaction.chat.id),
+                str(reaction.user.id),
+                reaction.user.full_name,
+                reaction.date,
+            )
+        )
         runtime.note_update(update.update_id)
 
     async def on_chat_member(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -105,9 +112,16 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         if was == now or not recent.first(change.chat.id, user.id, now):
             return
         await runtime.services.ingest.membership(
-            MembershipSeen("telegram", str(change.chat.id), change.chat.title or str(change.chat.id), str(user.id),
-                           user.full_name, change.date, joined=now)
-        )  # fmt: skip
+            MembershipSeen(
+                "telegram",
+                str(change.chat.id),
+                change.chat.title or str(change.chat.id),
+                str(user.id),
+                user.full_name,
+                change.date,
+                joined=now,
+            )
+        )
         await runtime.mark_done(update.update_id, durable=True)
 
     async def on_service(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,9 +133,16 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         for user, is_join in [(u, True) for u in joined] + [(u, False) for u in left]:
             if recent.first(message.chat.id, user.id, is_join):
                 await runtime.services.ingest.membership(
-                    MembershipSeen("telegram", str(message.chat.id), message.chat.title or str(message.chat.id),
-                                   str(user.id), user.full_name, message.date, joined=is_join)
-                )  # fmt: skip
+                    MembershipSeen(
+                        "telegram",
+                        str(message.chat.id),
+                        message.chat.title or str(message.chat.id),
+                        str(user.id),
+                        user.full_name,
+                        message.date,
+                        joined=is_join,
+                    )
+                )
         await runtime.mark_done(update.update_id, durable=True)
 
     return [

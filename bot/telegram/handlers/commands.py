@@ -10,8 +10,8 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.core.commands import Caller, Place
-from bot.core.identity import Platform, PlatformId
 from bot.core.i18n import t_
+from bot.core.identity import Platform, PlatformId
 from bot.core.outbound import OutMessage
 from bot.core.targets import Target
 from bot.telegram.render import to_html
@@ -99,8 +99,13 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
             return
         place = place_of(message)
         facts = await runtime.facts.facts(message.chat.id, query.from_user.id, message.chat.type == ChatType.PRIVATE)
-        caller = Caller(PlatformId.of(Platform.TELEGRAM, query.from_user.id), query.from_user.full_name,
-                        query.from_user.language_code, facts, query.from_user.username)  # fmt: skip
+        caller = Caller(
+            PlatformId.of(Platform.TELEGRAM, query.from_user.id),
+            query.from_user.full_name,
+            query.from_user.language_code,
+            facts,
+            query.from_user.username,
+        )
         answer = await runtime.services.dispatcher.press(place, caller, query.data)
         toast = _toast(answer)
         await query.answer(toast, show_alert=answer.error and toast is not None)

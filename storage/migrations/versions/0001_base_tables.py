@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:29:01.791252
+Create Date: 2026-11-25 14:30:26.118944
 """
 
 from alembic import op
@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('reply_to_member_id', sa.Integer(), nullable=True),
     sa.Column('mentioned', sa.Text(), nullable=True),
+    sa.Column('mention_count', sa.SmallInteger(), server_default='0', nullable=False),
     sa.Column('is_question', sa.Boolean(), server_default=sa.text('0'), nullable=False),
     sa.Column('length_bucket', sa.SmallInteger(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_events'))

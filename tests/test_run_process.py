@@ -1,0 +1,67 @@
+"""`hearth run` as a real subprocess, configured only by environment variables, talking to the fake
+platforms over loopback; SIGTERM must flush buffered activity before exit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.telegram import FakeTelegram
+
+TOKEN = "654321:PROCESS-test-token-for-the-fake-only"
+GROUP = -100777
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as tg:
+        tg.set_chat(GROUP, "supergroup", title="Process test")
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HEARTH_TELEGRAM_TOKEN": TOKEN,
+            "HEARTH_TELEGRAM_API_BASE": tg.url,
+            "HEARTH_DATA_DIR": str(tmp_path / "data"),
+            "HEARTH_ACTIVITY_FLUSH_SECONDS": "3600",  # only the shutdown flush may write the messages
+            "HEARTH_LOG_LEVEL": "INFO",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await tg.wait_polling(timeout=60)
+            for i in range(5):
+                tg.push_update(tg.message_update(GROUP, 500 + i, f"message {i}?"))
+            tg.push_update(tg.message_update(GROUP, 500, "/help"))
+            answer = await tg.wait_for("sendMessage", timeout=30)
+            assert "/language" in answer[0].params["text"]
+            proc.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    log = err.decode()
+    assert proc.returncode == 0, log
+    assert "Hearth ready" in log and "5 activity events written" in log
+    assert TOKEN.split(":")[1] not in log  # the token never reaches a log line
+    with sqlite3.connect(tmp_path / "data" / "hearth.db") as db:
+        assert db.execute("SELECT count(*) FROM activity_events").fetchone() == (5,)
+        assert db.execute("SELECT sum(questions) FROM activity_daily").fetchone() == (5,)
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
