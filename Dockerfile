@@ -1,0 +1,25 @@
+# Hearth: `hearth run` as a non-root user, data in a volume.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HEARTH_DATA_DIR=/data
+
+RUN useradd --create-home --uid 10001 hearth && mkdir /data && chown hearth:hearth /data
+WORKDIR /app
+
+# Dependencies first (from the lock file) so code changes do not reinstall them.
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
+
+COPY pyproject.toml README.md babel.cfg ./
+COPY bot ./bot
+COPY cogs ./cogs
+COPY storage ./storage
+COPY config ./config
+COPY locales ./locales
+RUN pip install --no-deps -e .
+
+USER hearth
+VOLUME ["/data"]
+ENTRYPOINT ["hearth"]
+CMD ["run"]
