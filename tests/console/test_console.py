@@ -1,0 +1,55 @@
+"""The console platform drives the same dispatcher: personas, both command spellings, buttons."""
+
+from __future__ import annotations
+
+from bot.app import Services
+from bot.console.repl import ConsoleSession
+
+
+def session(services: Services, persona: str = "member") -> tuple[ConsoleSession, list[str]]:
+    out: list[str] = []
+    return ConsoleSession(services, out.append, persona, "alice"), out
+
+
+async def test_member_sees_member_help_and_manager_sees_more(services: Services) -> None:
+    member, out = session(services)
+    await member.handle("/help")
+    assert "/language" in out[-1] and "/settimezone" not in out[-1]
+    await member.handle(":as manager")
+    await member.handle("/help")
+    assert "/settimezone" in out[-1] and "/setup roles" in out[-1]
+
+
+async def test_discord_and_telegram_spellings_both_work(services: Services) -> None:
+    manager, out = session(services, "manager")
+    await manager.handle("/setup timezone Europe/Helsinki")
+    assert "Europe/Helsinki" in out[-1]
+    await manager.handle("/setlanguage de")
+    await manager.handle("/setup")
+    assert "Zeitzone: Europe/Helsinki" in out[-1]
+
+
+async def test_a_number_presses_the_last_buttons(services: Services) -> None:
+    member, out = session(services)
+    await member.handle("/language")
+    assert "[2] Suomi" in out[-1]
+    await member.handle("2")
+    assert "Suomi" in out[-1] and "Language set" not in out[-1]
+
+
+async def test_plain_text_is_recorded_as_activity_without_content(services: Services) -> None:
+    member, out = session(services)
+    await member.handle("is anyone here?")
+    assert await services.ingest.flush() == 1
+    assert "not stored" in out[-1]
+
+
+async def test_user_text_cannot_inject_terminal_markup(services: Services) -> None:
+    manager, out = session(services, "manager")
+    await manager.handle("/settimezone [bold red]Mars[/bold red]")
+    assert "\\[bold red]" in out[-1]
+
+
+async def test_quit_ends_the_session(services: Services) -> None:
+    member, _ = session(services)
+    assert await member.handle(":quit") is False
