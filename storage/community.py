@@ -24,6 +24,7 @@ def _community(row: Any) -> Community:
         manager_channel=Target.from_json(row.manager_channel) if row.manager_channel else None,
         moderator_roles=tuple(json.loads(row.moderator_roles or "[]")),
         manager_roles=tuple(json.loads(row.manager_roles or "[]")),
+        organizer_roles=tuple(json.loads(row.organizer_roles or "[]")),
         created_at=row.created_at,
     )
 
@@ -90,6 +91,7 @@ class SqlCommunityRepo:
         manager_channel: Target | None = None,
         moderator_roles: tuple[str, ...] | None = None,
         manager_roles: tuple[str, ...] | None = None,
+        organizer_roles: tuple[str, ...] | None = None,
     ) -> Community:
         values: dict[str, Any] = {}
         if timezone is not None:
@@ -102,6 +104,8 @@ class SqlCommunityRepo:
             values["moderator_roles"] = json.dumps(list(moderator_roles))
         if manager_roles is not None:
             values["manager_roles"] = json.dumps(list(manager_roles))
+        if organizer_roles is not None:
+            values["organizer_roles"] = json.dumps(list(organizer_roles))
         if values:
             async with self.engine.begin() as conn:
                 await conn.execute(sa.update(communities).where(communities.c.id == community_id).values(**values))

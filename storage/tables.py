@@ -50,6 +50,7 @@ communities = sa.Table(
     sa.Column("manager_channel", sa.Text),  # Target JSON
     sa.Column("moderator_roles", sa.Text, nullable=False, server_default="[]"),  # JSON list of role ids
     sa.Column("manager_roles", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("organizer_roles", sa.Text, nullable=False, server_default="[]"),
     sa.Column("created_at", Stamp, nullable=False),
 )
 

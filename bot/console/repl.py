@@ -71,6 +71,10 @@ class ConsoleSession:
         if line.startswith("/"):
             await self._command(line[1:])
             return True
+        answer = await self.services.dispatcher.continue_text(self.place, self.caller, line)
+        if answer is not None:
+            await self._show(answer)
+            return True
         if self.place.scope_id is not None:
             self.services.ingest.message(
                 MessageSeen(

@@ -36,6 +36,7 @@ class Arg:
     max_length: int = 200
     min_value: int | None = None
     max_value: int | None = None
+    prompt: Text | None = None  # the question a guided dialogue asks for it (Telegram, console)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,8 @@ class Invocation:
     locale: str
     now: datetime
     target_member: PlatformId | None = None  # Telegram reply target
+    is_organizer: bool = False  # may create and manage events (managers, organizer role, Manage Events)
+    timezone: str = "UTC"  # the community's zone (or UTC outside a community)
 
     @property
     def platform(self) -> Platform:
@@ -104,6 +107,8 @@ class CommandSpec:
     args: tuple[Arg, ...] = ()
     private_only: bool = False  # only in a private chat (Telegram /privacy)
     needs_community: bool = True  # refuse in DMs where no community is known
+    organizer: bool = False  # organizers too (see Invocation.is_organizer), whatever `role` says
+    guided: bool = False  # missing required arguments are asked one by one (Telegram, console)
 
     @property
     def console_name(self) -> str:
@@ -146,5 +151,5 @@ class Registry:
     def by_key(self, key: str) -> CommandSpec | None:
         return next((s for s in self.commands if s.key == key), None)
 
-    def visible_to(self, role: Role) -> list[CommandSpec]:
-        return [s for s in self.commands if s.role <= role]
+    def visible_to(self, role: Role, organizer: bool = False) -> list[CommandSpec]:
+        return [s for s in self.commands if s.role <= role or (organizer and s.organizer)]

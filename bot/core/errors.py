@@ -23,6 +23,14 @@ class BadArgument(UserError):
     pass
 
 
+class MissingArgument(BadArgument):
+    """A required argument is absent; guided commands ask for it instead of failing."""
+
+    def __init__(self, text: Text, arg_name: str) -> None:
+        super().__init__(text)
+        self.arg_name = arg_name
+
+
 class NotFound(UserError):
     pass
 

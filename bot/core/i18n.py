@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime as _babel_format_datetime
+from babel.dates import format_skeleton, format_time
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -149,16 +149,41 @@ def format_share(value: float, locale: str) -> str:
     return format_percent(value, locale=locale, format="#,##0.#%")
 
 
-def format_datetime(when: datetime, locale: str, tz: str = "UTC", fmt: str = "medium") -> str:
-    """Render an aware datetime in a time zone, with the zone named so it is unambiguous."""
+def format_datetime(when: datetime, locale: str, tz: str = "UTC", with_date: bool = True) -> str:
+    """Render an aware datetime in a time zone, 24-hour clock, with the zone named so it is unambiguous:
+    "Tue, Dec 1, 2026 18:00 (Europe/Helsinki)", "ti 1.12.2026 18:00 (Europe/Helsinki)"."""
     if when.tzinfo is None:
         raise ValueError("naive datetime")
     zone = ZoneInfo(tz)
-    text = _babel_format_datetime(when.astimezone(zone), format=fmt, tzinfo=zone, locale=locale)
-    return f"{text} ({tz})"
+    local = when.astimezone(zone)
+    clock = format_time(local, "HH:mm", tzinfo=zone, locale=locale)
+    if not with_date:
+        return f"{clock} ({tz})"
+    return f"{format_skeleton('yMMMEd', local, tzinfo=zone, locale=locale)} {clock} ({tz})"
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A point in time shown unambiguously: in the community's zone, plus the reader's own zone when
+    known and different. Discord renders it as a `<t:…:F>` timestamp in each viewer's local time."""
+
+    at: datetime
+    timezone: str = "UTC"
+    reader_timezone: str | None = None
+
+    def render(self, locale: str) -> str:
+        text = format_datetime(self.at, locale, self.timezone)
+        if self.reader_timezone and self.reader_timezone != self.timezone:
+            same_day = self.at.astimezone(ZoneInfo(self.timezone)).date() == self.at.astimezone(
+                ZoneInfo(self.reader_timezone)
+            ).date()
+            text += " · " + format_datetime(self.at, locale, self.reader_timezone, with_date=not same_day)
+        return text
 
 
 def format_value(value: Any, locale: str) -> str:
+    if isinstance(value, Moment):
+        return value.render(locale)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float):

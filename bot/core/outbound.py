@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.core.i18n import Text
+from bot.core.i18n import Moment, Text
 from bot.core.targets import Target
 
 
@@ -63,15 +63,28 @@ class OutMessage:
     def of(cls, *lines: Text, ephemeral: bool = False, **kw: object) -> OutMessage:
         return cls(tuple(lines), ephemeral=ephemeral, **kw)  # type: ignore[arg-type]
 
-    def render_text(self, locale: str, escape: Callable[[str], str], bold: Callable[[str], str]) -> str:
-        """Translate every line, escape params with the platform escaper, turn `**x**` into platform bold."""
-        parts = [_render_markup(line, locale, escape, bold) for line in self.lines]
+    def render_text(
+        self,
+        locale: str,
+        escape: Callable[[str], str],
+        bold: Callable[[str], str],
+        moment: Callable[[Moment, str], str] | None = None,
+    ) -> str:
+        """Translate every line, escape params with the platform escaper, turn `**x**` into platform bold.
+        `moment` lets a platform show times natively (Discord timestamps); its output is not escaped."""
+        parts = [_render_markup(line, locale, escape, bold, moment) for line in self.lines]
         if self.title is not None:
             parts.insert(0, bold(escape(self.title.render(locale))))
         return "\n".join(parts)
 
 
-def _render_markup(text: Text, locale: str, escape: Callable[[str], str], bold: Callable[[str], str]) -> str:
+def _render_markup(
+    text: Text,
+    locale: str,
+    escape: Callable[[str], str],
+    bold: Callable[[str], str],
+    moment: Callable[[Moment, str], str] | None = None,
+) -> str:
     # Escape and bold the *template* first, then fill params (escaped): user text can never add markup.
     from bot.core.i18n import format_value, translate
 
@@ -111,6 +124,9 @@ def _escape_template(chunk: str, escape: Callable[[str], str]) -> str:
 
 
 class Messenger(Protocol):
-    """Implemented once per platform. Returns the platform message id, or None if nothing was sent."""
+    """Implemented once per platform. `send` returns the platform message id, or None if nothing was
+    sent; `edit` replaces a message the bot sent earlier (live counts on event posts)."""
 
     async def send(self, target: Target, message: OutMessage, locale: str) -> str | None: ...
+
+    async def edit(self, target: Target, message_id: str, message: OutMessage, locale: str) -> None: ...

@@ -38,6 +38,7 @@ class PlatformFacts:
 
     can_moderate: bool = False
     can_manage: bool = False
+    can_organize: bool = False  # Discord Manage Events: may create events without being a manager
     role_ids: frozenset[str] = field(default_factory=frozenset)
 
 

@@ -7,13 +7,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.core.i18n import Text
+from bot.core.i18n import Moment, Text
 from bot.core.outbound import Attachment, Button, ButtonStyle, MentionPolicy, OutMessage
 
 
 def _value(v: Any) -> Any:
     if isinstance(v, Text):
         return {"$text": _text(v)}
+    if isinstance(v, Moment):
+        return {"$moment": [v.at.isoformat(), v.timezone, v.reader_timezone]}
     if isinstance(v, datetime):
         return {"$dt": v.isoformat()}
     if isinstance(v, str | int | float | bool) or v is None:
@@ -27,6 +29,9 @@ def _unvalue(v: Any) -> Any:
             return _untext(v["$text"])
         if "$dt" in v:
             return datetime.fromisoformat(v["$dt"])
+        if "$moment" in v:
+            at, tz, reader = v["$moment"]
+            return Moment(datetime.fromisoformat(at), tz, reader)
     return v
 
 

@@ -51,6 +51,7 @@ def register(registry: Registry, service: CommunityService) -> None:
             args=(
                 Arg("moderator_role", ArgKind.ROLE, t_("members with this role moderate"), required=False),
                 Arg("manager_role", ArgKind.ROLE, t_("members with this role manage"), required=False),
+                Arg("organizer_role", ArgKind.ROLE, t_("members with this role organize events"), required=False),
             ),
         ),
         CommandSpec(

@@ -15,6 +15,7 @@ class Community:
     manager_channel: Target | None
     moderator_roles: tuple[str, ...]
     manager_roles: tuple[str, ...]
+    organizer_roles: tuple[str, ...]
     created_at: datetime
 
 

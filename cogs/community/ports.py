@@ -29,6 +29,7 @@ class CommunityRepo(Protocol):
         manager_channel: Target | None = None,
         moderator_roles: tuple[str, ...] | None = None,
         manager_roles: tuple[str, ...] | None = None,
+        organizer_roles: tuple[str, ...] | None = None,
     ) -> Community: ...
 
     async def relink_scope(self, platform: str, scope_id: str, title: str, community_id: int, now: datetime) -> None:

@@ -41,6 +41,7 @@ class CommunityService:
             t_("Manager channel: {channel}", channel=channel),
             t_("Moderator roles: {roles}", roles=", ".join(community.moderator_roles) or none),
             t_("Manager roles: {roles}", roles=", ".join(community.manager_roles) or none),
+            t_("Organizer roles: {roles}", roles=", ".join(community.organizer_roles) or none),
             t_("Linked chats: {links}", links=", ".join(f"{x.platform}:{x.title or x.scope_id}" for x in links)),
         ]
         return Reply.of(OutMessage.of(*lines, ephemeral=True))
@@ -70,13 +71,14 @@ class CommunityService:
 
     async def set_roles(self, inv: Invocation, args: dict[str, Any]) -> Reply:
         community = await self._community(inv)
-        mod, manager = args.get("moderator_role"), args.get("manager_role")
-        if mod is None and manager is None:
-            raise BadArgument(t_("Give a moderator role, a manager role, or both."))
+        mod, manager, organizer = args.get("moderator_role"), args.get("manager_role"), args.get("organizer_role")
+        if mod is None and manager is None and organizer is None:
+            raise BadArgument(t_("Give a moderator, manager or organizer role."))
         await self.repo.update(
             community.id,
             moderator_roles=(mod,) if mod else None,
             manager_roles=(manager,) if manager else None,
+            organizer_roles=(organizer,) if organizer else None,
         )
         return Reply.of(OutMessage.of(t_("Staff roles saved."), ephemeral=True))
 

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.commands import Arg, ArgKind, CommandSpec
-from bot.core.errors import BadArgument
+from bot.core.errors import BadArgument, MissingArgument
 from bot.core.i18n import LOCALE_NAMES, LOCALES, t_
 from bot.core.identity import Platform, PlatformId
 
@@ -47,8 +47,9 @@ def validate(spec: CommandSpec, raw: dict[str, Any], platform: Platform, target:
                 out[arg.name] = target
                 continue
             if arg.required:
-                raise BadArgument(
-                    t_("Missing {name}. Use it like this: {usage}", name=arg.name, usage=usage(spec, platform))
+                raise MissingArgument(
+                    t_("Missing {name}. Use it like this: {usage}", name=arg.name, usage=usage(spec, platform)),
+                    arg.name,
                 )
             out[arg.name] = None
             continue

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.clock import Clock
-from bot.core.commands import Caller, CommandSpec, Invocation, Place, Registry
-from bot.core.errors import PermissionDenied, UnknownCommand, UserError
+from bot.core.commands import Caller, CommandSpec, Invocation, Place, Registry, Reply
+from bot.core.errors import MissingArgument, PermissionDenied, UnknownCommand, UserError
 from bot.core.i18n import pick_locale, t_
-from bot.core.identity import PlatformId
+from bot.core.identity import Platform, PlatformId
 from bot.core.outbound import OutMessage
-from bot.core.permissions import resolve_role
+from bot.core.permissions import Role, resolve_role
 from cogs.community.directory import Directory
 from cogs.dispatch.args import split_text, validate
+from cogs.dispatch.dialogue import Dialogue, Dialogues
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,16 @@ class Dispatcher:
         self.clock = clock
         self.owners = frozenset(owners)
         self.timings_ms: list[float] = []  # handler latency, read by the command benchmark
+        self.dialogues = Dialogues()
+        registry.add(
+            CommandSpec(
+                key="cancel",
+                description=t_("Stop the question I am asking you"),
+                handler=self._cancel,
+                telegram=("cancel",),
+                needs_community=False,
+            )
+        )
 
     async def resolve(self, place: Place, caller: Caller, target_member: PlatformId | None = None) -> Invocation:
         now = self.clock.now()
@@ -56,6 +67,11 @@ class Dispatcher:
             community.manager_roles if community else (),
         )
         locale = pick_locale(settings.locale, caller.platform_locale, community.locale if community else None)
+        organizer = (
+            role >= Role.MANAGER
+            or caller.facts.can_organize
+            or bool(community and caller.facts.role_ids & frozenset(community.organizer_roles))
+        )
         return Invocation(
             place=place,
             caller=caller,
@@ -65,6 +81,8 @@ class Dispatcher:
             locale=locale,
             now=now,
             target_member=target_member,
+            is_organizer=organizer,
+            timezone=community.timezone if community else "UTC",
         )
 
     async def run(
@@ -80,7 +98,12 @@ class Dispatcher:
         try:
             inv = await self.resolve(place, caller, target_member)
             self.check(spec, inv)
-            args = validate(spec, raw_args, place.platform, target_member)
+            try:
+                args = validate(spec, raw_args, place.platform, target_member)
+            except MissingArgument as missing:
+                if not spec.guided or place.platform is Platform.DISCORD:
+                    raise
+                return self._ask(place, caller, inv, spec, raw_args, target_member, missing.arg_name)
             reply = await spec.handler(inv, args)
             return Answer(reply.locale or inv.locale, reply.messages)
         except UserError as exc:
@@ -115,6 +138,55 @@ class Dispatcher:
             return self._error(await self.resolve(place, caller), caller, exc)
         return await self.run(place, caller, spec, raw, target_member)
 
+    # -- guided dialogues -----------------------------------------------------------------------
+    @staticmethod
+    def _key(place: Place, caller: Caller) -> tuple[str, str, str]:
+        return place.platform.value, place.channel.chat_id, caller.identity.id
+
+    def _ask(
+        self,
+        place: Place,
+        caller: Caller,
+        inv: Invocation,
+        spec: CommandSpec,
+        raw: dict[str, Any],
+        target: PlatformId | None,
+        arg_name: str,
+    ) -> Answer:
+        arg = next(a for a in spec.args if a.name == arg_name)
+        self.dialogues.start(self._key(place, caller), Dialogue(spec, dict(raw), arg_name, target, inv.now))
+        question = arg.prompt or t_("Please send the {name}.", name=arg.name)
+        return Answer(inv.locale, (OutMessage.of(question, t_("(Send /cancel to stop.)")),))
+
+    def waiting(self, place: Place, user_id: str) -> bool:
+        key = (place.platform.value, place.channel.chat_id, user_id)
+        return self.dialogues.get(key, self.clock.now()) is not None
+
+    async def continue_text(self, place: Place, caller: Caller, text: str) -> Answer | None:
+        """A plain message: the answer to an open dialogue, or None when there is none."""
+        key = self._key(place, caller)
+        dialogue = self.dialogues.get(key, self.clock.now())
+        if dialogue is None:
+            return None
+        self.dialogues.end(key)
+        raw = {**dialogue.raw, dialogue.waiting_for: text}
+        answer = await self.run(place, caller, dialogue.spec, raw, dialogue.target_member)
+        if answer.error and self.dialogues.get(key, self.clock.now()) is None and dialogue.answers < 5:
+            # A bad answer: say why and ask the same question again (at most a few times).
+            dialogue.answers += 1
+            dialogue.started = self.clock.now()
+            self.dialogues.start(key, dialogue)
+            arg = next(a for a in dialogue.spec.args if a.name == dialogue.waiting_for)
+            again = arg.prompt or t_("Please send the {name}.", name=arg.name)
+            return Answer(answer.locale, (*answer.messages, OutMessage.of(again)), error=True)
+        return answer
+
+    async def _cancel(self, inv: Invocation, _args: dict[str, Any]) -> Reply:
+        key = (inv.platform.value, inv.place.channel.chat_id, inv.caller.identity.id)
+        if self.dialogues.end(key):
+            return Reply.of(OutMessage.of(t_("Stopped. Nothing was saved.")))
+        return Reply.of(OutMessage.of(t_("There is nothing to stop.")))
+
     async def press(self, place: Place, caller: Caller, action: str) -> Answer:
         prefix, _, rest = action.partition(":")
         route = self.registry.buttons.get(prefix)
@@ -132,7 +204,13 @@ class Dispatcher:
             return self._apology(inv, caller)
 
     def check(self, spec: CommandSpec, inv: Invocation) -> None:
-        if inv.role < spec.role:
+        if spec.organizer and inv.is_organizer:
+            pass
+        elif spec.organizer and inv.role < spec.role:
+            raise PermissionDenied(
+                t_("Only event organizers can use this command. Send /help to see the commands you can use.")
+            )
+        elif inv.role < spec.role:
             raise PermissionDenied(
                 t_(
                     "Only a {role} can use this command. Send /help to see the commands you can use.",

@@ -23,15 +23,20 @@ class HelpService:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
 
-    def lines_for(self, role: Role, platform: Platform) -> list[Text]:
+    def lines_for(self, role: Role, platform: Platform, organizer: bool = False) -> list[Text]:
         lines: list[Text] = []
-        for section in (Role.MEMBER, Role.MODERATOR, Role.MANAGER):
-            if section > role:
-                break
-            specs = [s for s in self.registry.commands if s.role == section and command_name(s, platform)]
+        visible = self.registry.visible_to(role, organizer)
+        sections: list[tuple[Text, list[CommandSpec]]] = [
+            (SECTION_TITLES[Role.MEMBER], [s for s in visible if s.role == Role.MEMBER and not s.organizer]),
+            (t_("For event organizers"), [s for s in visible if s.organizer]),
+            (SECTION_TITLES[Role.MODERATOR], [s for s in visible if s.role == Role.MODERATOR and not s.organizer]),
+            (SECTION_TITLES[Role.MANAGER], [s for s in visible if s.role == Role.MANAGER and not s.organizer]),
+        ]
+        for title, all_specs in sections:
+            specs = [s for s in all_specs if command_name(s, platform)]
             if not specs:
                 continue
-            lines.append(t_("**{section}**", section=SECTION_TITLES[section]))
+            lines.append(t_("**{section}**", section=title))
             for spec in sorted(specs, key=lambda s: command_name(s, platform) or ""):
                 lines.append(
                     t_("{command} — {description}", command=command_name(spec, platform), description=spec.description)
@@ -41,7 +46,7 @@ class HelpService:
     async def help(self, inv: Invocation, _args: dict[str, Any]) -> Reply:
         header = t_("Commands you can use here, as a {role}:", role=inv.role.label)
         footer = t_("Arguments go after the command, separated by |, for example: /language fi")
-        lines = [header, *self.lines_for(inv.role, inv.platform)]
+        lines = [header, *self.lines_for(inv.role, inv.platform, inv.is_organizer)]
         if inv.platform is not Platform.DISCORD:
             lines.append(footer)
         return Reply.of(OutMessage.of(*lines, ephemeral=True))

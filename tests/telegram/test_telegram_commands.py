@@ -124,6 +124,6 @@ async def test_command_menus_are_set_per_scope_and_language(
     await tg.wait_for("setMyCommands", count=12)
     everyone = tg.commands({"type": "default"}, language)
     admins = tg.commands({"type": "all_chat_administrators"}, language)
-    assert {c["command"] for c in everyone} == {"help", "language", "link"}
+    assert {c["command"] for c in everyone} == {"help", "language", "link", "cancel"}
     assert {"settimezone", "setup", "help"} <= {c["command"] for c in admins}
     assert any(expected in c["description"] for c in everyone)

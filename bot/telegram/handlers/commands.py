@@ -113,8 +113,24 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
             await send_answer(runtime, place.channel, answer, reply_to=None, person=query.from_user.id)
         await runtime.mark_done(update.update_id, durable=True)
 
+    async def on_text(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        """A plain message may answer a guided dialogue's question (e.g. /newevent asking the title)."""
+        message = update.message
+        if message is None or message.from_user is None or message.from_user.is_bot or not message.text:
+            return
+        place = place_of(message)
+        dispatcher = runtime.services.dispatcher
+        if not dispatcher.waiting(place, str(message.from_user.id)):
+            return  # the common case: no API call for role facts on every group message
+        caller = await caller_of(runtime, message, message.from_user.id)
+        answer = await dispatcher.continue_text(place, caller, message.text)
+        if answer is not None:
+            await send_answer(runtime, place.channel, answer, reply_to=message.message_id, person=message.from_user.id)
+            await runtime.mark_done(update.update_id, durable=True)
+
     return [
         MessageHandler(filters.COMMAND & ~filters.UpdateType.EDITED, on_command),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, on_text),
         CallbackQueryHandler(on_button),
     ]
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:30:26.118944
+Create Date: 2026-11-25 14:40:03.267329
 """
 
 from alembic import op
@@ -69,6 +69,7 @@ def upgrade() -> None:
     sa.Column('manager_channel', sa.Text(), nullable=True),
     sa.Column('moderator_roles', sa.Text(), server_default='[]', nullable=False),
     sa.Column('manager_roles', sa.Text(), server_default='[]', nullable=False),
+    sa.Column('organizer_roles', sa.Text(), server_default='[]', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_communities'))
     )
