@@ -41,7 +41,11 @@ def run(ctx: click.Context) -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_app(settings, stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except RuntimeError as exc:  # a platform refused to start (bad token, unreachable): one clear line
+        click.echo(f"hearth: {exc}", err=True)
+        ctx.exit(1)
 
 
 @cli.command()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
 from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +20,9 @@ from cogs.community import commands as community_commands
 from cogs.community.directory import Directory
 from cogs.community.service import CommunityService
 from cogs.dispatch.dispatcher import Dispatcher
+from cogs.events import commands as event_commands
+from cogs.events.reminders import ReminderService
+from cogs.events.service import EventService
 from cogs.help import commands as help_commands
 from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
@@ -30,6 +33,7 @@ from storage.analytics import SqlActivityRepo
 from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
+from storage.events import SqlEventRepo
 from storage.members import SqlLinkCodeRepo, SqlMemberRepo
 from storage.outbox import SqlOutboxRepo
 
@@ -60,6 +64,7 @@ class Services:
     ingest: ActivityIngest
     outbox: Outbox
     scheduler: ApsScheduler
+    reminders: ReminderService
     cursors: SqlCursorRepo
     messengers: dict[str, Messenger] = field(default_factory=dict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -98,6 +103,14 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
     dispatcher = Dispatcher(registry, directory, clock, settings.owners)
     scheduler = ApsScheduler()
     messengers: dict[str, Messenger] = {}
+    outbox = Outbox(SqlOutboxRepo(engine), messengers.get, clock)
+    event_repo = SqlEventRepo(engine)
+    reminders = ReminderService(event_repo, members, communities, outbox, scheduler, clock)
+    events = EventService(event_repo, members, reminders, messengers.get, clock)
+    reminders.publish = events.publish
+    event_commands.register(registry, events)
+    ingest = ActivityIngest(directory, SqlActivityRepo(engine), clock, settings.activity_flush_rows)
+    events.on_rsvp.append(ingest.rsvp)
     services = Services(
         settings=settings,
         clock=clock,
@@ -105,9 +118,10 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         registry=registry,
         directory=directory,
         dispatcher=dispatcher,
-        ingest=ActivityIngest(directory, SqlActivityRepo(engine), clock, settings.activity_flush_rows),
-        outbox=Outbox(SqlOutboxRepo(engine), messengers.get, clock),
+        ingest=ingest,
+        outbox=outbox,
         scheduler=scheduler,
+        reminders=reminders,
         cursors=SqlCursorRepo(engine),
         messengers=messengers,
     )
@@ -142,6 +156,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         for runtime in runtimes:
             services.messengers[runtime.name] = runtime.messenger
             await runtime.start()
+        await services.reminders.rehydrate()  # overdue reminders go out (late) or are reported (missed)
         log.info(
             "Hearth ready in %.0f ms (platforms: %s)",
             (time.perf_counter() - started) * 1000,

@@ -85,15 +85,21 @@ class SqlMemberRepo:
             ).first()
         if row is None:
             return MemberSettings(member_id)
-        return MemberSettings(member_id, row.locale, row.timezone, bool(row.analytics_opt_out))
+        return MemberSettings(member_id, row.locale, row.timezone, bool(row.analytics_opt_out), row.seen_locale)
 
     async def set_locale(self, member_id: int, locale: str | None) -> None:
+        await self._set(member_id, locale=locale)
+
+    async def set_seen_locale(self, member_id: int, locale: str) -> None:
+        await self._set(member_id, seen_locale=locale)
+
+    async def _set(self, member_id: int, **values: str | None) -> None:
         async with self.engine.begin() as conn:
             updated = await conn.execute(
-                sa.update(member_settings).where(member_settings.c.member_id == member_id).values(locale=locale)
+                sa.update(member_settings).where(member_settings.c.member_id == member_id).values(**values)
             )
             if updated.rowcount == 0:
-                await conn.execute(sa.insert(member_settings).values(member_id=member_id, locale=locale))
+                await conn.execute(sa.insert(member_settings).values(member_id=member_id, **values))
 
     async def merge(self, keep_id: int, drop_id: int) -> None:
         if keep_id == drop_id:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 
@@ -71,9 +72,9 @@ class ConsoleSession:
         if line.startswith("/"):
             await self._command(line[1:])
             return True
-        answer = await self.services.dispatcher.continue_text(self.place, self.caller, line)
-        if answer is not None:
-            await self._show(answer)
+        reply = await self.services.dispatcher.continue_text(self.place, self.caller, line)
+        if reply is not None:
+            await self._show(reply)
             return True
         if self.place.scope_id is not None:
             self.services.ingest.message(
@@ -110,6 +111,8 @@ class ConsoleSession:
         await self._show(answer)
 
     async def _show(self, answer: object) -> None:
+        if any(m.buttons for m in answer.messages):  # type: ignore[attr-defined]
+            self.messenger.buttons = []  # a new set of buttons replaces the old one
         for message in answer.messages:  # type: ignore[attr-defined]
             await self.messenger.send(self.place.channel, message, answer.locale)  # type: ignore[attr-defined]
 
@@ -137,6 +140,7 @@ async def run_console(settings: Settings, persona: str | None, name: str | None)
     persona = persona or await _ask(console, "Who are you? member / moderator / manager", "member", set(PERSONAS))
     name = name or await _ask(console, "Your name", "alice", None)
     session = ConsoleSession(services, console.print, persona, name)
+    session.messenger.save_dir = Path.cwd()  # calendar files (.ics) land where you started the console
     console.print(f"[bold]Hearth console[/bold] — {SCOPE_TITLE}, as {persona} {name}. {HELP}")
     try:
         while True:

@@ -174,14 +174,29 @@ class Moment:
     def render(self, locale: str) -> str:
         text = format_datetime(self.at, locale, self.timezone)
         if self.reader_timezone and self.reader_timezone != self.timezone:
-            same_day = self.at.astimezone(ZoneInfo(self.timezone)).date() == self.at.astimezone(
-                ZoneInfo(self.reader_timezone)
-            ).date()
+            same_day = (
+                self.at.astimezone(ZoneInfo(self.timezone)).date()
+                == self.at.astimezone(ZoneInfo(self.reader_timezone)).date()
+            )
             text += " · " + format_datetime(self.at, locale, self.reader_timezone, with_date=not same_day)
         return text
 
 
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A member named in a message. Plain text by default; where a message may ping (MentionPolicy.USERS
+    with this id listed) the adapter renders a real mention."""
+
+    user_id: str  # platform user id
+    name: str
+
+    def render(self, locale: str) -> str:
+        return self.name
+
+
 def format_value(value: Any, locale: str) -> str:
+    if isinstance(value, UserRef):
+        return value.render(locale)
     if isinstance(value, Moment):
         return value.render(locale)
     if isinstance(value, bool):

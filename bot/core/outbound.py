@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.core.i18n import Moment, Text
+from bot.core.i18n import Moment, Text, UserRef, format_value, translate
 from bot.core.targets import Target
 
 
@@ -68,11 +68,12 @@ class OutMessage:
         locale: str,
         escape: Callable[[str], str],
         bold: Callable[[str], str],
-        moment: Callable[[Moment, str], str] | None = None,
+        native: Callable[[object, str], str | None] | None = None,
     ) -> str:
         """Translate every line, escape params with the platform escaper, turn `**x**` into platform bold.
-        `moment` lets a platform show times natively (Discord timestamps); its output is not escaped."""
-        parts = [_render_markup(line, locale, escape, bold, moment) for line in self.lines]
+        `native` lets a platform render special values (Moment, UserRef) its own way — Discord timestamps,
+        real mentions; it returns None to fall back to plain, escaped text. Its output is not escaped."""
+        parts = [_render_markup(line, locale, escape, bold, native) for line in self.lines]
         if self.title is not None:
             parts.insert(0, bold(escape(self.title.render(locale))))
         return "\n".join(parts)
@@ -83,10 +84,9 @@ def _render_markup(
     locale: str,
     escape: Callable[[str], str],
     bold: Callable[[str], str],
-    moment: Callable[[Moment, str], str] | None = None,
+    native: Callable[[object, str], str | None] | None = None,
 ) -> str:
     # Escape and bold the *template* first, then fill params (escaped): user text can never add markup.
-    from bot.core.i18n import format_value, translate
 
     template = translate(locale, text.msgid, text.plural, text.count)
     chunks = template.split("**")
@@ -99,9 +99,9 @@ def _render_markup(
     values: dict[str, str] = {}
     for key, value in text.params.items():
         values[key] = (
-            _render_markup(value, locale, escape, bold)
+            _render_markup(value, locale, escape, bold, native)
             if isinstance(value, Text)
-            else escape(format_value(value, locale))
+            else _native_or_plain(value, locale, escape, native)
         )
     if text.count is not None:
         values.setdefault("count", format_value(text.count, locale))
@@ -109,6 +109,16 @@ def _render_markup(
         return "".join(out).format(**values)
     except (KeyError, IndexError, ValueError):
         return escape(text.render("en"))
+
+
+def _native_or_plain(
+    value: object, locale: str, escape: Callable[[str], str], native: Callable[[object, str], str | None] | None
+) -> str:
+    if native is not None and isinstance(value, Moment | UserRef):
+        shown = native(value, locale)
+        if shown is not None:
+            return shown
+    return escape(format_value(value, locale))
 
 
 def _escape_template(chunk: str, escape: Callable[[str], str]) -> str:

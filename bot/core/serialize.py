@@ -7,13 +7,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.core.i18n import Moment, Text
+from bot.core.i18n import Moment, Text, UserRef
 from bot.core.outbound import Attachment, Button, ButtonStyle, MentionPolicy, OutMessage
 
 
 def _value(v: Any) -> Any:
     if isinstance(v, Text):
         return {"$text": _text(v)}
+    if isinstance(v, UserRef):
+        return {"$user": [v.user_id, v.name]}
     if isinstance(v, Moment):
         return {"$moment": [v.at.isoformat(), v.timezone, v.reader_timezone]}
     if isinstance(v, datetime):
@@ -29,6 +31,8 @@ def _unvalue(v: Any) -> Any:
             return _untext(v["$text"])
         if "$dt" in v:
             return datetime.fromisoformat(v["$dt"])
+        if "$user" in v:
+            return UserRef(*v["$user"])
         if "$moment" in v:
             at, tz, reader = v["$moment"]
             return Moment(datetime.fromisoformat(at), tz, reader)

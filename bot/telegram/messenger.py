@@ -55,3 +55,19 @@ class TelegramMessenger:
                 raise DeliveryRefused(f"telegram: {exc.message}") from exc
             raise
         return str(sent.message_id) if sent else None
+
+    async def edit(self, target: Target, message_id: str, message: OutMessage, locale: str) -> None:
+        text = split_html(to_html(message, locale))[0]
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=int(target.chat_id),
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message, locale),
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return  # same counts as before: nothing to do
+            raise

@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from bot.core.clock import Clock
 from cogs.analytics.models import ActivityKind, ActivityRow, MembershipSeen, MessageSeen, ReactionSeen
@@ -16,7 +17,7 @@ from cogs.analytics.ports import ActivityRepo
 from cogs.community.directory import Directory
 
 log = logging.getLogger(__name__)
-MESSAGE, REACTION = ActivityKind.MESSAGE.value, ActivityKind.REACTION.value
+MESSAGE, REACTION, RSVP = ActivityKind.MESSAGE.value, ActivityKind.REACTION.value, ActivityKind.RSVP.value
 
 
 class ActivityIngest:
@@ -33,6 +34,7 @@ class ActivityIngest:
         self.clock = clock
         self.max_rows = max_rows
         self._buffer: list[MessageSeen | ReactionSeen] = []
+        self._resolved: list[ActivityRow] = []
         self._prepare_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
         self.on_full = on_full
@@ -51,6 +53,24 @@ class ActivityIngest:
         if len(self._buffer) >= self.max_rows and self.on_full is not None and not self._flush_requested:
             self._flush_requested = True
             self.on_full()
+
+    def rsvp(self, event: Any, member_id: int) -> None:
+        """An RSVP is activity (already resolved to ids): it rides along with the next flush."""
+        self._resolved.append(
+            ActivityRow(
+                event.community_id,
+                member_id,
+                event.channel.platform.value,
+                event.channel.chat_id,
+                RSVP,
+                self.clock.now(),
+                None,
+                None,
+                0,
+                False,
+                0,
+            )
+        )
 
     @property
     def pending(self) -> int:
@@ -88,22 +108,25 @@ class ActivityIngest:
         previous batch's write (SQLite, the driver's thread): that overlap is what reaches 50k events/s."""
         async with self._prepare_lock:
             batch, self._buffer = self._buffer, []
+            resolved, self._resolved = self._resolved, []
             self._flush_requested = False
-            if not batch:
+            if not batch and not resolved:
                 return 0
             try:
-                prepared = await self._prepare(batch)
+                prepared = await self._prepare(batch) if batch else []
             except Exception:
                 self._buffer[:0] = batch  # keep the events for the next flush rather than lose them
+                self._resolved[:0] = resolved
                 raise
         async with self._write_lock:
             try:
-                await self.repo.write_batch(prepared)
+                await self.repo.write_batch(prepared + resolved)
             except Exception:
                 self._buffer[:0] = batch
+                self._resolved[:0] = resolved
                 raise
-        self.flushed_total += len(batch)
-        return len(batch)
+        self.flushed_total += len(batch) + len(resolved)
+        return len(batch) + len(resolved)
 
     async def _prepare(self, batch: list[MessageSeen | ReactionSeen]) -> list[ActivityRow]:
         now = self.clock.now()

@@ -11,6 +11,7 @@ from typing import NamedTuple
 class ActivityKind(StrEnum):
     MESSAGE = "message"
     REACTION = "reaction"
+    RSVP = "rsvp"
 
 
 @dataclass(frozen=True, slots=True)

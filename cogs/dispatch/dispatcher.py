@@ -14,7 +14,7 @@ from typing import Any
 from bot.core.clock import Clock
 from bot.core.commands import Caller, CommandSpec, Invocation, Place, Registry, Reply
 from bot.core.errors import MissingArgument, PermissionDenied, UnknownCommand, UserError
-from bot.core.i18n import pick_locale, t_
+from bot.core.i18n import normalise_locale, pick_locale, t_
 from bot.core.identity import Platform, PlatformId
 from bot.core.outbound import OutMessage
 from bot.core.permissions import Role, resolve_role
@@ -59,6 +59,9 @@ class Dispatcher:
             community = await self.directory.community(platform, place.scope_id, place.scope_title, now)
             await self.directory.ensure_memberships([(community.id, member_id)], now)
         settings = await self.directory.members.settings(member_id)
+        seen = normalise_locale(caller.platform_locale)
+        if seen and seen != settings.seen_locale:  # remembered for reminders and other later sends
+            await self.directory.members.set_seen_locale(member_id, seen)
         role = resolve_role(
             str(caller.identity),
             caller.facts,

@@ -9,6 +9,12 @@ class MemberSettings:
     locale: str | None = None
     timezone: str | None = None
     analytics_opt_out: bool = False
+    seen_locale: str | None = None
+
+    @property
+    def effective_locale(self) -> str | None:
+        """For sends with no conversation to take the language from (reminders): chosen, else last seen."""
+        return self.locale or self.seen_locale
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,16 @@ class RecordingMessenger:
     def __init__(self) -> None:
         self.sent: list[tuple[Target, OutMessage, str]] = []
         self.refuse: set[str] = set()
+        self.edited: list[tuple[str, OutMessage, str]] = []
 
     async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:
         if target.chat_id in self.refuse:
             raise DeliveryRefused("blocked")
         self.sent.append((target, message, locale))
         return str(len(self.sent))
+
+    async def edit(self, target: Target, message_id: str, message: OutMessage, locale: str) -> None:
+        self.edited.append((message_id, message, locale))
 
 
 def reminder(n: int = 1) -> OutMessage:
@@ -46,7 +50,11 @@ async def test_overdue_within_grace_is_sent_late_past_grace_is_missed(services: 
     messenger = RecordingMessenger()
     services.messengers["telegram"] = messenger
     missed: list[str] = []
-    services.outbox.on_missed.append(lambda item: missed.append(item.key))
+
+    async def note(item):  # type: ignore[no-untyped-def]
+        missed.append(item.key)
+
+    services.outbox.on_missed.append(note)
     await services.outbox.enqueue("late", Target.direct("telegram", "1"), reminder(1), "en", START)
     await services.outbox.enqueue("gone", Target.direct("telegram", "2"), reminder(2), "en", START - timedelta(hours=2))
     clock.advance(timedelta(minutes=30))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:40:03.267329
+Create Date: 2026-11-25 14:49:22.552420
 """
 
 from alembic import op
@@ -150,6 +150,7 @@ def upgrade() -> None:
     op.create_table('member_settings',
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('locale', sa.String(length=8), nullable=True),
+    sa.Column('seen_locale', sa.String(length=8), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('analytics_opt_out', sa.Boolean(), server_default=sa.text('0'), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_member_settings_member_id_members'), ondelete='CASCADE'),

@@ -1,0 +1,202 @@
+"""Discord runtime: a discord.Client run inside our loop, slash commands from the registry, activity.
+
+`start()` logs in, connects in a background task and returns once the client is ready (or raises a
+clear RuntimeError). A privileged intent the application was not granted (gateway close 4014) is
+reported in one warning and the bot reconnects without it, degraded instead of dead."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+import yarl
+
+from bot.discord import interactions
+from bot.discord.buttons import ActionButton
+from bot.discord.errors import HearthTree, answer_failure
+from bot.discord.exts import commands
+from bot.discord.exts.analytics import ActivityRecorder
+from bot.discord.messenger import DiscordMessenger
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+# privileged intent → (name in the Developer Portal, what is lost without it)
+PRIVILEGED = {
+    "members": ("Server Members Intent", "member joins and leaves are not recorded"),
+    "message_content": ("Message Content Intent", "questions and message lengths are not detected"),
+}
+
+
+def default_intents() -> discord.Intents:
+    intents = discord.Intents.default()
+    intents.members = True
+    intents.message_content = True
+    intents.typing = False  # never used; saves a lot of gateway traffic
+    return intents
+
+
+class HearthClient(discord.Client):
+    def __init__(self, runtime: DiscordRuntime, intents: discord.Intents, guild_ready_timeout: float) -> None:
+        super().__init__(
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=guild_ready_timeout,
+            chunk_guilds_at_startup=False,  # we never need the full member list; it only slows start-up
+        )
+        self.runtime = runtime
+        self.tree = HearthTree(self)
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(commands.HearthTranslator())
+        commands.install(self.runtime, self.tree)
+        self.add_dynamic_items(ActionButton)
+
+    # Activity: discord.py calls on_<event> attributes; the recorder does the work.
+    async def on_message(self, message: discord.Message) -> None:
+        self.runtime.activity.on_message(message)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        self.runtime.activity.on_raw_reaction_add(payload)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        self.runtime.activity.on_member_join(member)
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        self.runtime.activity.on_raw_member_remove(payload)
+
+
+class DiscordRuntime:
+    name = "discord"
+
+    def __init__(
+        self,
+        services: Services,
+        guild_ready_timeout: float = 2.0,
+        sync_guilds: list[int] | None = None,
+        ready_timeout: float = 60.0,
+        defer_after: float = 2.0,
+    ) -> None:
+        settings = services.settings
+        if settings.discord_token is None:
+            raise RuntimeError("HEARTH_DISCORD_TOKEN is not set")
+        self.services = services
+        self.guild_ready_timeout = guild_ready_timeout
+        self.sync_guilds = sync_guilds
+        self.ready_timeout = ready_timeout
+        self.defer_after = defer_after  # answer "thinking…" first when the dispatcher is slower than this
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+        self.intents = default_intents()
+        self.missing_intents: tuple[str, ...] = ()
+        self.client = HearthClient(self, self.intents, guild_ready_timeout)
+        self.messenger = DiscordMessenger(self)
+        self.activity = ActivityRecorder(self)
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        try:
+            await self._connect()
+        except discord.PrivilegedIntentsRequired:
+            self.missing_intents = self._refused_intents()
+            names = ", ".join(PRIVILEGED[i][0] for i in self.missing_intents)
+            losses = "; ".join(PRIVILEGED[i][1] for i in self.missing_intents)
+            log.warning(
+                "Discord refused the privileged gateway intent(s) %s: enable them in the Developer Portal "
+                "(Applications → your bot → Bot → Privileged Gateway Intents). Running without them: %s.",
+                names, losses,
+            )  # fmt: skip
+            await self._close_client()
+            for intent in self.missing_intents:
+                setattr(self.intents, intent, False)
+            self.client = HearthClient(self, self.intents, self.guild_ready_timeout)
+            await self._connect()
+        await commands.sync(self, self.client.tree, self.sync_guilds)
+        user = self.client.user
+        log.info("Discord: connected as %s in %d server(s)", user, len(self.client.guilds))
+
+    async def stop(self) -> None:
+        await self.activity.drain()
+        await self._close_client()
+
+    async def press(self, interaction: discord.Interaction, action: str) -> None:
+        """A persistent button was clicked (see buttons.py): the answer is only for the clicker."""
+        try:
+            place, caller = interactions.place_of(interaction), interactions.caller_of(interaction)
+        except Exception as exc:  # a View swallows callback errors: answer here, never leave it hanging
+            await answer_failure(interaction, exc)
+            return
+        work = self.services.dispatcher.press(place, caller, action)
+        await interactions.handle(interaction, work, self.defer_after, force_ephemeral=True)
+
+    # -- connection -----------------------------------------------------------------------------
+    async def _connect(self) -> None:
+        client = self.client
+        token = self.services.settings.discord_token
+        assert token is not None
+        try:
+            await client.login(token.get_secret_value())
+        except discord.LoginFailure:
+            await client.close()
+            raise RuntimeError(
+                "Discord rejected the token (HEARTH_DISCORD_TOKEN): copy the bot token again from the "
+                "Developer Portal (Applications → your bot → Bot → Reset Token)"
+            ) from None
+        except (OSError, discord.HTTPException) as exc:
+            await client.close()
+            base = discord.http.Route.BASE
+            raise RuntimeError(f"Discord login failed ({base}): {exc}") from None
+        self._task = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait({self._task, ready}, timeout=self.ready_timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        if ready in done:
+            self._task.add_done_callback(_log_gateway_end)
+            return
+        ready.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ready
+        if self._task in done:
+            error = self._task.exception()
+            self._task = None
+            if isinstance(error, discord.PrivilegedIntentsRequired):
+                raise error
+            await client.close()
+            raise RuntimeError(f"Discord connection failed before ready: {error!r}") from None
+        await self._close_client()
+        raise RuntimeError(f"Discord was not ready within {self.ready_timeout:.0f} s")
+
+    def _refused_intents(self) -> tuple[str, ...]:
+        """Which requested privileged intents the application lacks, read from its flags (4014 does not say)."""
+        flags = self.client.application_flags
+        granted = {
+            "members": flags.gateway_guild_members or flags.gateway_guild_members_limited,
+            "message_content": flags.gateway_message_content or flags.gateway_message_content_limited,
+        }
+        requested = [name for name in PRIVILEGED if getattr(self.intents, name)]
+        refused = tuple(name for name in requested if not granted[name])
+        return refused or tuple(requested)
+
+    async def _close_client(self) -> None:
+        if not self.client.is_closed():
+            await self.client.close()
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(task, timeout=5)
+            except (Exception, asyncio.CancelledError):
+                log.debug("Discord: gateway task ended with an error on close", exc_info=True)
+
+
+def _log_gateway_end(task: asyncio.Task[Any]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log.error("Discord: the gateway connection ended: %s", error, exc_info=error)

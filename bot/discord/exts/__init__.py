@@ -1,0 +1,1 @@
+"""Per-feature Discord glue: `commands` (every registry command and button) and `analytics` (activity)."""

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.core.targets import Target
+from cogs.events.models import Event, EventPost, NewEvent, Reminder, ReminderStatus, Rsvp, RsvpStatus
+
+
+class RsvpTransaction(Protocol):
+    """All RSVPs of one event inside one database transaction (capacity decisions are atomic)."""
+
+    async def rsvps(self) -> list[Rsvp]: ...
+
+    async def set(self, member_id: int, status: RsvpStatus, at: datetime) -> None: ...
+
+
+class EventRepo(Protocol):
+    async def create(self, event: NewEvent, now: datetime) -> Event: ...
+
+    async def get(self, event_id: int) -> Event | None: ...
+
+    async def update(self, event_id: int, now: datetime, **fields: Any) -> Event:
+        """Change fields (title, description, location, starts_at, duration, capacity, status, …);
+        bumps `sequence`."""
+        ...
+
+    async def upcoming(self, community_id: int, now: datetime, limit: int = 20) -> list[Event]: ...
+
+    async def for_member(self, member_id: int, now: datetime) -> list[tuple[Event, RsvpStatus]]: ...
+
+    def rsvp_transaction(self, event_id: int) -> AbstractAsyncContextManager[RsvpTransaction]: ...
+
+    async def rsvps(self, event_id: int) -> list[Rsvp]: ...
+
+    async def set_reminders(self, event_id: int, reminders: Sequence[tuple[timedelta, datetime]]) -> None:
+        """Replace the event's pending reminders (sent and missed ones stay as history)."""
+        ...
+
+    async def reminders(self, event_id: int) -> list[Reminder]: ...
+
+    async def pending_reminders(self) -> list[Reminder]: ...
+
+    async def mark_reminder(self, event_id: int, offset: timedelta, status: ReminderStatus) -> bool:
+        """Move a pending reminder to `status`; False if it was not pending (someone else did it)."""
+        ...
+
+    async def add_post(self, event_id: int, target: Target, message_id: str) -> None: ...
+
+    async def posts(self, event_id: int) -> list[EventPost]: ...
+
+    async def started_series_without_successor(self, now: datetime) -> list[Event]:
+        """Scheduled recurring events that have started and are the latest of their series."""
+        ...
+
+    async def next_series_start_without_successor(self) -> datetime | None:
+        """When the next recurring event that is the latest of its series starts (time to roll over)."""
+        ...

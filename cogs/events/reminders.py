@@ -1,0 +1,291 @@
+"""Reminders, notices and recurrence: the database rows are the truth, the scheduler holds ONE trigger
+(the next due time), so start-up cost does not grow with the number of pending reminders.
+
+A reminder due while the bot was down is sent late (and says so) within the grace period, otherwise
+recorded as missed and the organizer told — never silently dropped. Each member's copy goes through
+the outbox with a unique key, so it is sent once even if the fan-out is interrupted and redone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.core.clock import Clock
+from bot.core.i18n import UserRef, t_
+from bot.core.outbound import MentionPolicy, OutMessage
+from bot.core.targets import Target
+from cogs.community.ports import CommunityRepo
+from cogs.events import render
+from cogs.events.models import Event, EventStatus, NewEvent, Reminder, ReminderStatus, RsvpStatus
+from cogs.events.ports import EventRepo
+from cogs.events.recurrence import next_occurrence
+from cogs.members.ports import MemberRepo
+from cogs.outbox.models import OutboxItem
+from cogs.outbox.service import Outbox
+
+log = logging.getLogger(__name__)
+
+GRACE = timedelta(hours=1)
+LATE_AFTER = timedelta(minutes=1)
+TICK_JOB = "events:tick"
+
+
+class Timer(Protocol):
+    def at(self, job_id: str, when: datetime, job: Callable[[], Awaitable[object]], grace_seconds: int) -> None: ...
+
+
+class ReminderService:
+    def __init__(
+        self,
+        repo: EventRepo,
+        members: MemberRepo,
+        communities: CommunityRepo,
+        outbox: Outbox,
+        timer: Timer,
+        clock: Clock,
+        grace: timedelta = GRACE,
+    ) -> None:
+        self.repo = repo
+        self.members = members
+        self.communities = communities
+        self.outbox = outbox
+        self.timer = timer
+        self.clock = clock
+        self.grace = grace
+        self.publish: Callable[[Event], Awaitable[None]] | None = None  # set by EventService
+        self._lock = asyncio.Lock()
+        outbox.on_refused.append(self._dm_refused)
+
+    # -- schedule --------------------------------------------------------------------------------------
+    async def schedule(self, event: Event) -> None:
+        now = self.clock.now()
+        due = [(o, event.starts_at - o) for o in event.reminder_offsets if event.starts_at - o > now]
+        await self.repo.set_reminders(event.id, due)
+        await self.arm()
+
+    async def cancel(self, event: Event) -> None:
+        await self.repo.set_reminders(event.id, [])
+        await self.arm()
+
+    async def arm(self) -> None:
+        """Point the one trigger at the earliest pending reminder or series roll-over."""
+        pending = await self.repo.pending_reminders()
+        times = [pending[0].due_at] if pending else []
+        roll = await self.repo.next_series_start_without_successor()
+        if roll is not None:
+            times.append(roll)
+        if times:
+            # Past times fire at once; the grace is ours to judge (late vs missed), so never drop here.
+            self.timer.at(TICK_JOB, max(min(times), self.clock.now()), self.tick, grace_seconds=10 * 365 * 86400)
+
+    async def rehydrate(self) -> None:
+        """At start-up: overdue work happens now, the rest is armed."""
+        await self.tick()
+
+    async def tick(self) -> None:
+        async with self._lock:
+            now = self.clock.now()
+            for reminder in await self.repo.pending_reminders():
+                if reminder.due_at > now:
+                    break
+                await self._fire(reminder, now)
+            await self._roll_series(now)
+            await self.outbox.deliver_due()
+        await self.arm()
+
+    # -- firing ----------------------------------------------------------------------------------------
+    async def _fire(self, reminder: Reminder, now: datetime) -> None:
+        event = await self.repo.get(reminder.event_id)
+        if (
+            event is None
+            or event.status is EventStatus.CANCELLED
+            or event.starts_at - reminder.offset != reminder.due_at
+        ):
+            await self.repo.mark_reminder(reminder.event_id, reminder.offset, ReminderStatus.SKIPPED)
+            return
+        late = now - reminder.due_at
+        if late > self.grace:
+            if await self.repo.mark_reminder(event.id, reminder.offset, ReminderStatus.MISSED):
+                log.warning("event %s: the %s reminder was missed (due %s)", event.id, reminder.offset, reminder.due_at)
+                await self._tell_organizer_missed(event, reminder)
+            return
+        minutes = int(reminder.offset.total_seconds() // 60)
+        left = event.starts_at - now
+        community_locale = await self.community_locale(event)
+        # Enqueue every copy first (idempotent keys), then mark: a crash in between only repeats enqueues.
+        for rsvp in await self.repo.rsvps(event.id):
+            if rsvp.status is not RsvpStatus.GOING:
+                continue
+            target = await self.dm_target(rsvp.member_id, event.channel.platform.value)
+            if target is None:
+                continue
+            locale, zone = await self.locale_and_zone(rsvp.member_id)
+            await self.outbox.enqueue(
+                f"event:{event.id}:r{minutes}:m{rsvp.member_id}",
+                target,
+                render.reminder(event, left, late > LATE_AFTER, zone),
+                locale or community_locale,
+                reminder.due_at,
+            )
+        await self.outbox.enqueue(
+            f"event:{event.id}:r{minutes}:channel",
+            event.channel,
+            render.reminder(event, left, late > LATE_AFTER),
+            community_locale,
+            reminder.due_at,
+        )
+        await self.repo.mark_reminder(event.id, reminder.offset, ReminderStatus.SENT)
+
+    async def _tell_organizer_missed(self, event: Event, reminder: Reminder) -> None:
+        text = OutMessage.of(
+            t_(
+                "I was offline when the reminder for **{title}** (#{id}) was due ({when}), so it was not sent.",
+                title=event.title,
+                id=event.id,
+                when=render.when(event),
+            ),
+        )
+        now = self.clock.now()
+        minutes = int(reminder.offset.total_seconds() // 60)
+        target = await self.dm_target(event.organizer_id, event.channel.platform.value)
+        locale, _zone = await self.locale_and_zone(event.organizer_id)
+        if target is not None:
+            await self.outbox.enqueue(
+                f"event:{event.id}:missed{minutes}:organizer",
+                target,
+                text,
+                locale or await self.community_locale(event),
+                now,
+            )
+        community = await self.communities.get(event.community_id)
+        if community is not None and community.manager_channel is not None:
+            await self.outbox.enqueue(
+                f"event:{event.id}:missed{minutes}:managers", community.manager_channel, text, community.locale, now
+            )
+
+    async def _roll_series(self, now: datetime) -> None:
+        """A recurring event that has started gets its next occurrence (one ahead, same local time)."""
+        for event in await self.repo.started_series_without_successor(now):
+            # Walk from the series' first start so monthly clamping stays right (Jan 31 → Feb 28 → Mar 31);
+            # after a long downtime this skips straight to the next future occurrence.
+            first = await self.repo.get(event.series_id) if event.series_id else event
+            anchor = (first or event).starts_at
+            start = next_occurrence(anchor, event.timezone, event.recurrence, event.interval,
+                                    after=max(event.starts_at, now))  # fmt: skip
+            if start is None:
+                continue
+            created = await self.repo.create(
+                NewEvent(
+                    event.community_id,
+                    event.title,
+                    event.description,
+                    event.location,
+                    start,
+                    event.duration,
+                    event.timezone,
+                    event.capacity,
+                    event.recurrence,
+                    event.interval,
+                    event.reminder_offsets,
+                    event.interest,
+                    event.channel,
+                    event.organizer_id,
+                    series_id=event.series_id or event.id,
+                ),
+                now,
+            )
+            await self.schedule(created)
+            if self.publish is not None:
+                await self.publish(created)
+
+    # -- notices ---------------------------------------------------------------------------------------
+    async def notify_promoted(self, event: Event, member_ids: list[int]) -> None:
+        now = self.clock.now()
+        for member_id in member_ids:
+            target = await self.dm_target(member_id, event.channel.platform.value)
+            if target is None:
+                continue
+            locale, zone = await self.locale_and_zone(member_id)
+            message = OutMessage.of(
+                t_(
+                    "Good news: a place opened up and you are now going to **{title}** ({when}).",
+                    title=event.title,
+                    when=render.when(event, zone),
+                ),
+            )
+            stamp = int(now.timestamp())
+            await self.outbox.enqueue(
+                f"event:{event.id}:promoted:m{member_id}:{stamp}",
+                target,
+                message,
+                locale or await self.community_locale(event),
+                now,
+            )
+        if member_ids:
+            await self.outbox.deliver_due()
+
+    async def notify_attendees(self, event: Event, kind: str, reason: str = "") -> None:
+        now = self.clock.now()
+        for rsvp in await self.repo.rsvps(event.id):
+            if rsvp.status is RsvpStatus.NOT_GOING:
+                continue
+            target = await self.dm_target(rsvp.member_id, event.channel.platform.value)
+            if target is None:
+                continue
+            locale, zone = await self.locale_and_zone(rsvp.member_id)
+            if kind == "cancelled":
+                lines = [
+                    t_("**{title}** ({when}) has been cancelled.", title=event.title, when=render.when(event, zone))
+                ]
+                if reason:
+                    lines.append(t_("Reason: {reason}", reason=reason))
+            else:
+                lines = [t_("**{title}** has changed:", title=event.title), *render.event_lines(event, None, zone)]
+            await self.outbox.enqueue(
+                f"event:{event.id}:{kind}:{event.sequence}:m{rsvp.member_id}",
+                target,
+                OutMessage(tuple(lines)),
+                locale or await self.community_locale(event),
+                now,
+            )
+        await self.outbox.deliver_due()
+
+    async def _dm_refused(self, item: OutboxItem) -> None:
+        """A reminder DM the platform refused (blocked, never started the bot) → mention in the channel."""
+        parts = item.key.split(":")
+        if len(parts) != 4 or parts[0] != "event" or not parts[2].startswith("r") or not parts[3].startswith("m"):
+            return
+        event = await self.repo.get(int(parts[1]))
+        if event is None:
+            return
+        user_id = item.target.chat_id
+        name = await self._name_of(int(parts[3][1:]))
+        message = OutMessage(
+            (t_("{member}, a reminder for you:", member=UserRef(user_id, name)), *item.message.lines),
+            mentions=MentionPolicy.USERS,
+            mention_ids=(user_id,),
+        )
+        await self.outbox.enqueue(item.key + ":fallback", event.channel, message, item.locale, item.due_at)
+
+    # -- members ---------------------------------------------------------------------------------------
+    async def dm_target(self, member_id: int, platform: str) -> Target | None:
+        identities = await self.members.identities(member_id)
+        preferred = [i for i in identities if i.platform == platform] or identities
+        if not preferred:
+            return None
+        return Target.direct(preferred[0].platform, preferred[0].user_id)
+
+    async def locale_and_zone(self, member_id: int) -> tuple[str | None, str | None]:
+        settings = await self.members.settings(member_id)
+        return settings.effective_locale, settings.timezone
+
+    async def community_locale(self, event: Event) -> str:
+        community = await self.communities.get(event.community_id)
+        return community.locale if community else "en"
+
+    async def _name_of(self, member_id: int) -> str:
+        identities = await self.members.identities(member_id)
+        return next((i.username for i in identities if i.username), None) or f"#{member_id}"
