@@ -209,14 +209,25 @@ class SqlEventRepo:
             )
             return [_reminder(r) for r in rows]
 
-    async def pending_reminders(self) -> list[Reminder]:
+    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[Reminder]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 sa.select(event_reminders)
-                .where(event_reminders.c.status == ReminderStatus.PENDING.value)
+                .where(event_reminders.c.status == ReminderStatus.PENDING.value, event_reminders.c.due_at <= now)
                 .order_by(event_reminders.c.due_at)
+                .limit(limit)
             )
             return [_reminder(r) for r in rows]
+
+    async def next_reminder_due(self) -> datetime | None:
+        async with self.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    sa.select(sa.func.min(event_reminders.c.due_at)).where(
+                        event_reminders.c.status == ReminderStatus.PENDING.value
+                    )
+                )
+            ).scalar()
 
     async def mark_reminder(self, event_id: int, offset: timedelta, status: ReminderStatus) -> bool:
         async with self.engine.begin() as conn:

@@ -48,6 +48,24 @@ class SqlOutboxRepo:
             result = await conn.execute(upsert(conn.dialect.name, outbox, [row], ["key"]), row)
             return bool(result.rowcount)
 
+    async def enqueue_many(self, items: list[tuple[str, Target, OutMessage, str, datetime]], now: datetime) -> int:
+        rows = [
+            {
+                "key": key,
+                "target": target.to_json(),
+                "payload": message_to_json(message),
+                "locale": locale,
+                "due_at": due_at,
+                "created_at": now,
+            }
+            for key, target, message, locale, due_at in items
+        ]
+        if not rows:
+            return 0
+        async with self.engine.begin() as conn:
+            result = await conn.execute(upsert(conn.dialect.name, outbox, rows, ["key"]), rows)
+            return int(result.rowcount or 0)
+
     async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
         query = (
             sa.select(outbox)

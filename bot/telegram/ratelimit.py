@@ -21,6 +21,9 @@ GLOBAL_PER_SECOND = 30
 CHAT_INTERVAL = 1.0
 GROUP_PER_MINUTE = 20
 MAX_RETRIES = 5
+# Slots are send *start* times; arrival at Telegram jitters by a few tens of ms, so keep a margin
+# or a window edge counts 31 sends in one second.
+MARGIN = 0.05
 
 
 class SlotPlanner:
@@ -44,18 +47,21 @@ class SlotPlanner:
         slot = max(now, self.paused_until)
         while self._global and self._global[0] <= slot - 1.0 and len(self._global) > self.per_second:
             self._global.popleft()
+        if self._global:
+            # Even pacing, not bursts of 30: a burst arrives spread out and straddles window edges.
+            slot = max(slot, self._global[-1] + (1.0 + MARGIN) / self.per_second)
         if len(self._global) >= self.per_second:
-            slot = max(slot, self._global[-self.per_second] + 1.0)
+            slot = max(slot, self._global[-self.per_second] + 1.0 + MARGIN)
         if chat_id is not None:
             last = self._chat_last.get(chat_id)
             if last is not None:
-                slot = max(slot, last + self.chat_interval)
+                slot = max(slot, last + self.chat_interval + MARGIN)
             if is_group:
                 window = self._group.setdefault(chat_id, deque())
                 while window and window[0] <= slot - 60.0 and len(window) > self.group_per_minute:
                     window.popleft()
                 if len(window) >= self.group_per_minute:
-                    slot = max(slot, window[-self.group_per_minute] + 60.0)
+                    slot = max(slot, window[-self.group_per_minute] + 60.0 + MARGIN)
                 window.append(slot)
             self._chat_last[chat_id] = slot
         self._global.append(slot)

@@ -41,7 +41,13 @@ class EventRepo(Protocol):
 
     async def reminders(self, event_id: int) -> list[Reminder]: ...
 
-    async def pending_reminders(self) -> list[Reminder]: ...
+    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[Reminder]:
+        """Pending reminders due at or before `now`, oldest first."""
+        ...
+
+    async def next_reminder_due(self) -> datetime | None:
+        """When the earliest pending reminder is due (one indexed query, whatever the count)."""
+        ...
 
     async def mark_reminder(self, event_id: int, offset: timedelta, status: ReminderStatus) -> bool:
         """Move a pending reminder to `status`; False if it was not pending (someone else did it)."""

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(hours=1)
 LATE_AFTER = timedelta(minutes=1)
 TICK_JOB = "events:tick"
+RETRY = timedelta(minutes=1)
 
 
 class Timer(Protocol):
@@ -70,31 +71,37 @@ class ReminderService:
         await self.repo.set_reminders(event.id, [])
         await self.arm()
 
-    async def arm(self) -> None:
+    async def arm(self, not_before: datetime | None = None) -> None:
         """Point the one trigger at the earliest pending reminder or series roll-over."""
-        pending = await self.repo.pending_reminders()
-        times = [pending[0].due_at] if pending else []
+        first = await self.repo.next_reminder_due()
+        times = [first] if first is not None else []
         roll = await self.repo.next_series_start_without_successor()
         if roll is not None:
             times.append(roll)
         if times:
             # Past times fire at once; the grace is ours to judge (late vs missed), so never drop here.
-            self.timer.at(TICK_JOB, max(min(times), self.clock.now()), self.tick, grace_seconds=10 * 365 * 86400)
+            when = max(min(times), not_before or self.clock.now())
+            self.timer.at(TICK_JOB, when, self.tick, grace_seconds=10 * 365 * 86400)
 
     async def rehydrate(self) -> None:
         """At start-up: overdue work happens now, the rest is armed."""
         await self.tick()
 
     async def tick(self) -> None:
-        async with self._lock:
-            now = self.clock.now()
-            for reminder in await self.repo.pending_reminders():
-                if reminder.due_at > now:
-                    break
-                await self._fire(reminder, now)
-            await self._roll_series(now)
-            await self.outbox.deliver_due()
-        await self.arm()
+        retry_in: timedelta | None = None
+        try:
+            async with self._lock:
+                now = self.clock.now()
+                while due := await self.repo.due_reminders(now):
+                    for reminder in due:
+                        await self._fire(reminder, now)
+                await self._roll_series(now)
+                await self.outbox.deliver_due()
+        except Exception:
+            log.exception("event reminders: tick failed; trying again in a minute")
+            retry_in = RETRY
+        finally:
+            await self.arm(not_before=self.clock.now() + retry_in if retry_in else None)
 
     # -- firing ----------------------------------------------------------------------------------------
     async def _fire(self, reminder: Reminder, now: datetime) -> None:
@@ -115,7 +122,13 @@ class ReminderService:
         minutes = int(reminder.offset.total_seconds() // 60)
         left = event.starts_at - now
         community_locale = await self.community_locale(event)
-        # Enqueue every copy first (idempotent keys), then mark: a crash in between only repeats enqueues.
+        # Enqueue every copy first (idempotent keys, one transaction), then mark: a crash in between only
+        # repeats the enqueue, which the unique keys make harmless.
+        is_late = late > LATE_AFTER
+        channel_copy = render.reminder(event, left, is_late)
+        copies = [
+            (f"event:{event.id}:r{minutes}:channel", event.channel, channel_copy, community_locale, reminder.due_at)
+        ]
         for rsvp in await self.repo.rsvps(event.id):
             if rsvp.status is not RsvpStatus.GOING:
                 continue
@@ -123,20 +136,10 @@ class ReminderService:
             if target is None:
                 continue
             locale, zone = await self.locale_and_zone(rsvp.member_id)
-            await self.outbox.enqueue(
-                f"event:{event.id}:r{minutes}:m{rsvp.member_id}",
-                target,
-                render.reminder(event, left, late > LATE_AFTER, zone),
-                locale or community_locale,
-                reminder.due_at,
-            )
-        await self.outbox.enqueue(
-            f"event:{event.id}:r{minutes}:channel",
-            event.channel,
-            render.reminder(event, left, late > LATE_AFTER),
-            community_locale,
-            reminder.due_at,
-        )
+            message = render.reminder(event, left, is_late, zone)
+            key = f"event:{event.id}:r{minutes}:m{rsvp.member_id}"
+            copies.append((key, target, message, locale or community_locale, reminder.due_at))
+        await self.outbox.enqueue_many(copies)
         await self.repo.mark_reminder(event.id, reminder.offset, ReminderStatus.SENT)
 
     async def _tell_organizer_missed(self, event: Event, reminder: Reminder) -> None:

@@ -15,6 +15,12 @@ class OutboxRepo(Protocol):
         """Insert unless the key exists; True when inserted."""
         ...
 
+    async def enqueue_many(
+        self, items: list[tuple[str, Target, OutMessage, str, datetime]], now: datetime
+    ) -> int:
+        """Insert (key, target, message, locale, due_at) rows whose key is new, in one transaction."""
+        ...
+
     async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]: ...
 
     async def mark(

@@ -45,6 +45,9 @@ class Outbox:
     async def enqueue(self, key: str, target: Target, message: OutMessage, locale: str, due_at: datetime) -> bool:
         return await self.repo.enqueue(key, target, message, locale, due_at, self.clock.now())
 
+    async def enqueue_many(self, items: list[tuple[str, Target, OutMessage, str, datetime]]) -> int:
+        return await self.repo.enqueue_many(items, self.clock.now())
+
     async def deliver_due(self) -> int:
         """Send every due row once, many at a time: the platform's rate limiter spaces them, so a
         fan-out of 300 reminders runs at the platform's limit instead of one round trip at a time."""
