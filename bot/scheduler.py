@@ -40,8 +40,15 @@ class ApsScheduler:
     def at(self, job_id: str, when: datetime, job: Job, grace_seconds: int) -> None:
         if when.tzinfo is None:
             raise ValueError("naive datetime")
+        # A one-shot job often re-arms its own id while still running (the next reminder); APScheduler
+        # counts instances per id and would silently skip the new run at max_instances=1.
         self._aps.add_job(
-            job, DateTrigger(run_date=when), id=job_id, replace_existing=True, misfire_grace_time=grace_seconds
+            job,
+            DateTrigger(run_date=when),
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=grace_seconds,
+            max_instances=2,
         )
 
     def every(self, job_id: str, seconds: float, job: Job) -> None:

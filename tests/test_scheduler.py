@@ -71,3 +71,30 @@ async def test_job_past_its_grace_is_not_run_by_the_scheduler() -> None:
         await _settle()
         scheduler.shutdown()
     assert fired == []
+
+
+async def test_a_job_may_re_arm_its_own_id_while_running() -> None:
+    # The reminder tick re-arms "events:tick" from inside itself; the next run must not be skipped.
+    fired: list[datetime] = []
+    with time_machine.travel(T0, tick=False) as traveller:
+        scheduler = ApsScheduler()
+        scheduler.start()
+        release = asyncio.Event()
+
+        async def job() -> None:
+            fired.append(datetime.now(UTC))
+            if len(fired) == 1:
+                scheduler.at("tick", T0 + timedelta(hours=2), job, grace_seconds=3600)
+                await release.wait()  # still running when the next run comes due
+
+        scheduler.at("tick", T0 + timedelta(hours=1), job, grace_seconds=3600)
+        traveller.move_to(T0 + timedelta(hours=1))
+        scheduler.wakeup()
+        await _settle()
+        traveller.move_to(T0 + timedelta(hours=2))
+        scheduler.wakeup()
+        await _settle()
+        release.set()
+        await _settle()
+        scheduler.shutdown()
+    assert fired == [T0 + timedelta(hours=1), T0 + timedelta(hours=2)]

@@ -15,9 +15,7 @@ class OutboxRepo(Protocol):
         """Insert unless the key exists; True when inserted."""
         ...
 
-    async def enqueue_many(
-        self, items: list[tuple[str, Target, OutMessage, str, datetime]], now: datetime
-    ) -> int:
+    async def enqueue_many(self, items: list[tuple[str, Target, OutMessage, str, datetime]], now: datetime) -> int:
         """Insert (key, target, message, locale, due_at) rows whose key is new, in one transaction."""
         ...
 
