@@ -156,7 +156,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         for runtime in runtimes:
             services.messengers[runtime.name] = runtime.messenger
             await runtime.start()
-        await services.reminders.rehydrate()  # overdue reminders go out (late) or are reported (missed)
+        # Overdue reminders go out (late) or are reported (missed) while the bot already answers commands;
+        # pending ones cost one query: the scheduler holds a single trigger for all of them.
+        services.spawn(services.reminders.rehydrate())
         log.info(
             "Hearth ready in %.0f ms (platforms: %s)",
             (time.perf_counter() - started) * 1000,

@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 from cogs.events.recurrence import Recurrence
 
 PRODID = "-//Hearth//Community events//EN"
@@ -60,13 +58,15 @@ def _rrule(recurrence: Recurrence, interval: int, local_start: datetime) -> dict
     return None
 
 
-def _vevent(event: IcsEvent, host: str, stamp: datetime) -> Event:
+def _vevent(event: IcsEvent, host: str, stamp: datetime) -> Any:
     if event.starts_at.tzinfo is None:
         raise ValueError(f"event {event.id}: starts_at must be aware")
     recurrence = Recurrence(event.recurrence)
     zone = ZoneInfo(event.timezone) if recurrence is not Recurrence.NONE else UTC
     start = event.starts_at.astimezone(zone)
     end = (event.starts_at + event.duration).astimezone(zone)
+    from icalendar import Event  # imported on first use: keeps start-up fast
+
     vevent = Event()
     vevent.add("uid", f"hearth-event-{event.id}@{host}")
     vevent.add("dtstamp", stamp.astimezone(UTC))
@@ -97,6 +97,8 @@ def event_ics(
     """A VCALENDAR with one VEVENT per event. Pass `stamp` (DTSTAMP, from the Clock) for
     reproducible output; without it the current time is used."""
     stamp = stamp if stamp is not None else datetime.now(UTC)
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

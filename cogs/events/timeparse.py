@@ -26,7 +26,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
-from dateparser.date import DateDataParser
 from dateutil.relativedelta import relativedelta
 
 from bot.core.errors import BadArgument
@@ -167,6 +166,8 @@ def _dateparser(rest: str, lang: str, local_now: datetime) -> tuple[datetime, st
     with warnings.catch_warnings():
         # dateparser may warn about its own internals (e.g. strptime without a year); that is not our input.
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"dateparser(\.|$)")
+        from dateparser.date import DateDataParser  # imported on first use: it is slow to import
+
         data = DateDataParser(languages=[lang], settings=settings).get_date_data(rest)
     if data.date_obj is None:
         return None
