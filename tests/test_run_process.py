@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.telegram import FakeTelegram
 
 TOKEN = "654321:PROCESS-test-token-for-the-fake-only"
@@ -23,13 +24,21 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
+GUILD, CHANNEL, ALICE = 100, 200, 2
+
+
 async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Path) -> None:
-    async with FakeTelegram(token=TOKEN) as tg:
+    async with FakeTelegram(token=TOKEN) as tg, FakeDiscord() as dc:
         tg.set_chat(GROUP, "supergroup", title="Process test")
+        dc.add_guild(GUILD, "Process guild", owner_id=1, channels=[{"id": CHANNEL, "name": "general"}])
+        dc.add_member(GUILD, ALICE, "alice")
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HEARTH_TELEGRAM_TOKEN": TOKEN,
             "HEARTH_TELEGRAM_API_BASE": tg.url,
+            "HEARTH_DISCORD_TOKEN": dc.token,
+            "HEARTH_DISCORD_API_BASE": dc.api_base,
+            "HEARTH_DISCORD_GATEWAY_URL": dc.ws_url,
             "HEARTH_DATA_DIR": str(tmp_path / "data"),
             "HEARTH_ACTIVITY_FLUSH_SECONDS": "3600",  # only the shutdown flush may write the messages
             "HEARTH_LOG_LEVEL": "INFO",
@@ -51,6 +60,11 @@ async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Pat
             tg.push_update(tg.message_update(GROUP, 500, "/help"))
             answer = await tg.wait_for("sendMessage", timeout=30)
             assert "/language" in answer[0].params["text"]
+            await dc.wait_for("PUT", r"/applications/\d+/commands", timeout=60)  # slash commands synced
+            for i in range(3):
+                await dc.message_create(GUILD, CHANNEL, ALICE, f"discord message {i}")
+            help_call = await dc.wait_for_callback(await dc.invoke_slash(GUILD, CHANNEL, ALICE, "help"))
+            assert help_call.original_id is not None and "/event list" in dc.messages[help_call.original_id].content
             proc.send_signal(signal.SIGTERM)
             _out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
         finally:
@@ -59,9 +73,12 @@ async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Pat
                 await proc.wait()
     log = err.decode()
     assert proc.returncode == 0, log
-    assert "Hearth ready" in log and "5 activity events written" in log
+    assert "Hearth ready" in log and "platforms: discord, telegram" in log and "8 activity events written" in log
     assert TOKEN.split(":")[1] not in log  # the token never reaches a log line
     with sqlite3.connect(tmp_path / "data" / "hearth.db") as db:
-        assert db.execute("SELECT count(*) FROM activity_events").fetchone() == (5,)
+        assert db.execute("SELECT platform, count(*) FROM activity_events GROUP BY platform ORDER BY 1").fetchall() == [
+            ("discord", 3),
+            ("telegram", 5),
+        ]
         assert db.execute("SELECT sum(questions) FROM activity_daily").fetchone() == (5,)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
