@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,29 @@ def create_engine(url: str) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _serialise_writes(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def _serialise_writes(engine: AsyncEngine) -> None:
+    """One write transaction at a time in this process (DESIGN.md §4: one writer).
+
+    SQLite transactions start deferred: one that has read (even the schema) and then writes fails at
+    once with "database is locked" if another connection committed in between — the busy timeout does
+    not apply to that upgrade. Taking an in-process lock around every `engine.begin()` removes the race;
+    reads (`engine.connect()`) stay concurrent under WAL."""
+    engine.sync_engine.hearth_write_lock = asyncio.Lock()  # type: ignore[attr-defined]
+    engine.__class__ = _SerialWriteEngine
+
+
+class _SerialWriteEngine(AsyncEngine):
+    __slots__ = ()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self.sync_engine.hearth_write_lock, super().begin() as conn:  # type: ignore[attr-defined]
+            yield conn
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

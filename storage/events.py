@@ -127,6 +127,12 @@ class SqlEventRepo:
         assert found is not None
         return found
 
+    async def delete(self, event_id: int) -> None:
+        async with self.engine.begin() as conn:
+            for table in (event_rsvps, event_reminders, event_posts):
+                await conn.execute(sa.delete(table).where(table.c.event_id == event_id))
+            await conn.execute(sa.delete(events).where(events.c.id == event_id))
+
     async def get(self, event_id: int) -> Event | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(sa.select(events).where(events.c.id == event_id))).first()
@@ -161,6 +167,7 @@ class SqlEventRepo:
             .where(
                 event_rsvps.c.member_id == member_id,
                 event_rsvps.c.status != RsvpStatus.NOT_GOING.value,
+                events.c.status == EventStatus.SCHEDULED.value,
                 events.c.starts_at >= now,
             )
             .order_by(events.c.starts_at)

@@ -51,6 +51,8 @@ class Text:
         for key, value in self.params.items():
             if isinstance(value, Text):
                 values[key] = value.render(locale, escape)
+            elif isinstance(value, tuple) and value and all(isinstance(v, Text) for v in value):
+                values[key] = ", ".join(v.render(locale, escape) for v in value)
             else:
                 shown = format_value(value, locale)
                 values[key] = escape(shown) if escape else shown

@@ -98,11 +98,12 @@ def _render_markup(
         out[-1] = "**" + out[-1]
     values: dict[str, str] = {}
     for key, value in text.params.items():
-        values[key] = (
-            _render_markup(value, locale, escape, bold, native)
-            if isinstance(value, Text)
-            else _native_or_plain(value, locale, escape, native)
-        )
+        if isinstance(value, Text):
+            values[key] = _render_markup(value, locale, escape, bold, native)
+        elif isinstance(value, tuple) and value and all(isinstance(v, Text) for v in value):
+            values[key] = ", ".join(_render_markup(v, locale, escape, bold, native) for v in value)
+        else:
+            values[key] = _native_or_plain(value, locale, escape, native)
     if text.count is not None:
         values.setdefault("count", format_value(text.count, locale))
     try:

@@ -14,6 +14,8 @@ from bot.core.outbound import Attachment, Button, ButtonStyle, MentionPolicy, Ou
 def _value(v: Any) -> Any:
     if isinstance(v, Text):
         return {"$text": _text(v)}
+    if isinstance(v, tuple) and v and all(isinstance(t, Text) for t in v):
+        return {"$texts": [_text(t) for t in v]}
     if isinstance(v, UserRef):
         return {"$user": [v.user_id, v.name]}
     if isinstance(v, Moment):
@@ -31,6 +33,8 @@ def _unvalue(v: Any) -> Any:
             return _untext(v["$text"])
         if "$dt" in v:
             return datetime.fromisoformat(v["$dt"])
+        if "$texts" in v:
+            return tuple(_untext(t) for t in v["$texts"])
         if "$user" in v:
             return UserRef(*v["$user"])
         if "$moment" in v:

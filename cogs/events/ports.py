@@ -22,6 +22,10 @@ class EventRepo(Protocol):
 
     async def get(self, event_id: int) -> Event | None: ...
 
+    async def delete(self, event_id: int) -> None:
+        """Remove an event that never became visible (its post failed); RSVPs and reminders go with it."""
+        ...
+
     async def update(self, event_id: int, now: datetime, **fields: Any) -> Event:
         """Change fields (title, description, location, starts_at, duration, capacity, status, …);
         bumps `sequence`."""

@@ -259,15 +259,23 @@ class ReminderService:
     async def _dm_refused(self, item: OutboxItem) -> None:
         """A reminder DM the platform refused (blocked, never started the bot) → mention in the channel."""
         parts = item.key.split(":")
-        if len(parts) != 4 or parts[0] != "event" or not parts[2].startswith("r") or not parts[3].startswith("m"):
-            return
+        member = next((p[1:] for p in parts[2:] if p.startswith("m") and p[1:].isdigit()), None)
+        if parts[0] != "event" or member is None or item.key.endswith(":fallback") or not item.target.dm:
+            return  # only per-member DMs of events (reminders, promotions, notices) fall back
         event = await self.repo.get(int(parts[1]))
         if event is None:
             return
         user_id = item.target.chat_id
-        name = await self._name_of(int(parts[3][1:]))
+        name = await self._name_of(int(member))
+        who = UserRef(user_id, name)
+        is_reminder = parts[2].startswith("r")
+        intro = (
+            t_("{member}, a reminder for you:", member=who)
+            if is_reminder
+            else t_("{member}, a message for you:", member=who)
+        )
         message = OutMessage(
-            (t_("{member}, a reminder for you:", member=UserRef(user_id, name)), *item.message.lines),
+            (intro, *item.message.lines),
             mentions=MentionPolicy.USERS,
             mention_ids=(user_id,),
         )

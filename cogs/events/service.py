@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.commands import Invocation, Reply
-from bot.core.errors import BadArgument, NotFound, PermissionDenied
-from bot.core.i18n import t_
+from bot.core.errors import BadArgument, NotFound, PermissionDenied, PlatformLimitation
+from bot.core.i18n import t_, tn_
 from bot.core.outbound import Attachment, Messenger, OutMessage
 from cogs.events import render
 from cogs.events.ics import IcsEvent, event_ics
@@ -84,14 +84,28 @@ class EventService:
             ),
             inv.now,
         )
+        try:
+            await self.publish(event)
+        except Exception as exc:
+            # Nothing half-written: without its post (and buttons) the event is useless, so it goes.
+            await self.repo.delete(event.id)
+            log.warning("event %s removed: its post could not be published (%s)", event.id, exc)
+            raise PlatformLimitation(
+                t_(
+                    "I can't post in this channel, so the event was not created. Give me permission to send "
+                    "messages here, or create it in another channel."
+                )
+            ) from exc
         await self.reminders.schedule(event)
-        await self.publish(event)
         return Reply.of(
             OutMessage.of(
                 t_(
                     "Event #{id} created: **{title}**, {when}.", id=event.id, title=event.title, when=render.when(event)
                 ),
-                t_("Reminders go to everyone going, {offsets} before.", offsets=_offsets_text(offsets)),
+                t_(
+                    "Reminders go to everyone going, {offsets} before.",
+                    offsets=tuple(render.duration_text(o) for o in offsets),
+                ),
                 ephemeral=True,
             )
         )
@@ -249,7 +263,13 @@ class EventService:
         )
         return Reply.of(
             OutMessage(
-                (t_("Calendar file with {count} events: open it to add them to your calendar.", count=len(events)),),
+                (
+                    tn_(
+                        "Calendar file with {count} event: open it to add it to your calendar.",
+                        "Calendar file with {count} events: open it to add them to your calendar.",
+                        len(events),
+                    ),
+                ),
                 attachments=(Attachment(name, data),),
             )
         )
@@ -317,19 +337,6 @@ def _capacity(raw: Any) -> int | None:
 def _position(rsvps: list[Any], member_id: int) -> int:
     waiting = [r.member_id for r in rsvps if r.status is RsvpStatus.WAITLIST]
     return waiting.index(member_id) + 1 if member_id in waiting else 0
-
-
-def _offsets_text(offsets: tuple[timedelta, ...]) -> str:
-    return ", ".join(_short(o) for o in offsets)
-
-
-def _short(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes % (24 * 60) == 0:
-        return f"{minutes // (24 * 60)} d"
-    if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
 
 
 def _rsvp_answer(event: Event, change: RsvpChange) -> Any:

@@ -41,6 +41,7 @@ class Outbox:
         self.on_missed: list[Callable[[OutboxItem], Awaitable[None]]] = []
         self.on_refused: list[Callable[[OutboxItem], Awaitable[None]]] = []
         self._lock = asyncio.Lock()
+        self._queued_by_hooks = False
 
     async def enqueue(self, key: str, target: Target, message: OutMessage, locale: str, due_at: datetime) -> bool:
         return await self.repo.enqueue(key, target, message, locale, due_at, self.clock.now())
@@ -61,7 +62,12 @@ class Outbox:
                     return await self._deliver(item, now)
 
             results = await asyncio.gather(*(one(item) for item in items))
-            return sum(results)
+            sent = sum(results)
+            if self._queued_by_hooks:  # fallbacks queued by on_refused go out in this same call
+                self._queued_by_hooks = False
+                items = await self.repo.due(self.clock.now(), limit=10_000)
+                sent += sum(await asyncio.gather(*(one(item) for item in items)))
+            return sent
 
     async def _deliver(self, item: OutboxItem, now: datetime) -> bool:
         late = now - item.due_at
@@ -80,6 +86,7 @@ class Outbox:
             await self.repo.mark(item.id, OutboxStatus.FAILED, now, error=str(exc)[:500])
             for hook in self.on_refused:
                 await hook(item)
+            self._queued_by_hooks = True
             return False
         except Exception:
             log.exception("outbox %s: send failed, will retry", item.key)
