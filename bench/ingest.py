@@ -69,6 +69,7 @@ async def real_path(events: list[MessageSeen], batch: int, folder: Path) -> floa
     await services.flush_activity()
     while services._tasks:
         await asyncio.gather(*list(services._tasks))
+    await services.ingest.repo.refresh_weekly()  # type: ignore[attr-defined]  # week rollups included
     elapsed = time.perf_counter() - started
     assert services.ingest.flushed_total >= len(events), "events were lost"
     await services.engine.dispose()

@@ -5,7 +5,6 @@ The only module allowed backend-specific SQL (DESIGN.md §4)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -63,6 +62,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA temp_store=MEMORY")  # the per-flush staging table never touches the disk
     cur.close()
 
 
@@ -151,7 +151,18 @@ def _sqlite_converter(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
     """Per-column conversion chosen once per batch, not per value (the hot path)."""
     python_type = getattr(column.type, "impl", column.type)
     if isinstance(python_type, sa.DateTime):
-        return lambda v: None if v is None else _sqlite_stamp(v)
+        # Chat timestamps repeat (second resolution, bursts): format each distinct one once per batch.
+        seen: dict[datetime, str] = {}
+
+        def stamp(v: datetime | None) -> str | None:
+            if v is None:
+                return None
+            text = seen.get(v)
+            if text is None:
+                text = seen[v] = _sqlite_stamp(v)
+            return text
+
+        return stamp
     if isinstance(python_type, sa.Date):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(python_type, sa.Boolean):
@@ -184,14 +195,23 @@ async def bulk_write(
                 values[i] = conv(values[i])
             converted.append(values)
         rows = converted  # type: ignore[assignment]
-    # One JSON parameter unpacked by SQLite's json_each: binding row by row would take the GIL for
-    # every row inside the driver's thread and stall against the event loop (a GIL convoy).
-    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {picks} FROM json_each(?) WHERE true"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     if keys:
         updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in add)
         sql += f" ON CONFLICT ({', '.join(keys)}) DO " + (f"UPDATE SET {updates}" if add else "NOTHING")
-    await conn.exec_driver_sql(sql, (json.dumps(rows, separators=(",", ":")),))
+    await conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+
+
+def replace_upsert(
+    dialect: str, table: sa.Table, keys: Sequence[str], columns: Sequence[str], select: sa.Select[Any]
+) -> sa.Insert:
+    """INSERT … SELECT … ON CONFLICT(keys) DO UPDATE SET col = excluded.col (replace, not add)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    stmt = dialect_insert(table).from_select([*keys, *columns], select)
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns})
 
 
 def day_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
@@ -201,16 +221,17 @@ def day_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]
     return sa.func.substr(column, 1, 10)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC
 
 
-def week_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
-    """Monday of the ISO week of a stored timestamp (UTC)."""
+def week_of(day: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """Monday of the ISO week of a stored calendar day."""
     if dialect == "postgresql":
-        return sa.cast(sa.func.date_trunc("week", sa.func.timezone("UTC", column)), sa.Date)
+        return sa.cast(sa.func.date_trunc("week", day), sa.Date)
     # 'weekday 0' moves forward to Sunday (or stays), then back six days lands on Monday.
-    return sa.func.date(sa.func.substr(column, 1, 10), "weekday 0", "-6 days")
+    return sa.func.date(day, "weekday 0", "-6 days")
 
 
-async def ensure_temp_table(conn: AsyncConnection, table: sa.Table) -> None:
-    """TEMP tables live per connection; create this one on the connection if it is not there yet."""
-    from sqlalchemy.schema import CreateTable
-
-    await conn.execute(CreateTable(table, if_not_exists=True))
+async def exclusive_batch(conn: AsyncConnection, table: sa.Table) -> None:
+    """Make this transaction the only one inserting into `table` until it commits, so "rows with an id
+    above the old maximum" are exactly this batch. SQLite: already true (one in-process writer, see
+    `_serialise_writes`); PostgreSQL: a table lock that still lets readers read."""
+    if conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")

@@ -200,16 +200,6 @@ cursors = sa.Table(
 )
 
 
-# Per-connection staging area for one flush: rows land here, rollups are aggregated from it in SQL,
-# then it is copied into activity_events. Not part of `metadata` (never migrated; TEMP per connection).
-stage_metadata = sa.MetaData()
-activity_stage = sa.Table(
-    "activity_stage",
-    stage_metadata,
-    *(sa.Column(c.name, c.type) for c in activity_events.columns if c.name != "id"),
-    prefixes=["TEMPORARY"],
-)
-
 # -- events -------------------------------------------------------------------------------------
 
 events = sa.Table(

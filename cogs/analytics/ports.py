@@ -22,6 +22,10 @@ class ActivityRepo(Protocol):
 
     async def daily(self, community_id: int, since: date | None = None) -> list[MemberDay]: ...
 
+    async def weekly(self, community_id: int) -> list[MemberDay]:
+        """Member × week rollups (the `day` field holds the week's Monday), up to date."""
+        ...
+
     async def membership_counts(self, community_id: int, since: datetime) -> tuple[int, int]:
         """(joins, leaves) since a time."""
         ...

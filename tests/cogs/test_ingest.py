@@ -109,3 +109,16 @@ def test_question_detection_in_four_languages(text: str, expected: bool) -> None
 
 def test_length_buckets_grow_with_length() -> None:
     assert [length_bucket("x" * n) for n in (0, 10, 50, 200, 900, 5000)] == [0, 1, 2, 3, 4, 5]
+
+
+async def test_week_rollups_are_the_sums_of_day_rollups_across_a_week_boundary(services: Services) -> None:
+    sunday, monday = START + timedelta(days=6), START + timedelta(days=7)
+    for at in (START, START + timedelta(days=1), sunday, monday, monday):
+        services.ingest.message(msg("1", at=at))
+    await services.ingest.flush()
+    services.ingest.message(msg("1", at=monday))  # a later flush, inside the refresh interval
+    await services.ingest.flush()
+    community = await services.directory.communities.find_by_scope("telegram", "-1001")
+    assert community is not None
+    weeks = await services.ingest.repo.weekly(community.id)  # type: ignore[attr-defined]
+    assert [(w.day, w.messages) for w in weeks] == [(START.date(), 3), (monday.date(), 3)]
