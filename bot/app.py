@@ -173,6 +173,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             except Exception:
                 log.exception("stopping %s failed", runtime.name)
         services.scheduler.shutdown()
+        await services.reminders.drain()
         await services.flush_activity()
         await services.engine.dispose()
         log.info("stopped; %d activity events written this run", services.ingest.flushed_total)

@@ -15,6 +15,7 @@ import discord
 
 from bot.core.i18n import Moment, UserRef
 from bot.core.outbound import MentionPolicy, OutMessage
+from bot.core.textsplit import split_lines
 from bot.discord.buttons import view_for
 
 MAX_CONTENT = 2000
@@ -72,30 +73,13 @@ def allowed_mentions(message: OutMessage) -> discord.AllowedMentions:
 
 def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
     """Split at line breaks (then spaces) so every part fits; never leave a dangling escape backslash."""
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            while cut > 1 and line[cut - 1] == "\\":
-                cut -= 1
-            parts.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return [p for p in parts if p.strip()] or [text[:limit]]
+
+    def safe_cut(line: str, cut: int) -> int:
+        while cut > 1 and line[cut - 1] == "\\":
+            cut -= 1
+        return cut
+
+    return split_lines(text, limit, safe_cut)
 
 
 def files_for(message: OutMessage) -> list[discord.File]:

@@ -7,6 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.outbound import OutMessage
+from bot.core.textsplit import split_lines
 
 MAX_TEXT = 4096
 
@@ -25,31 +26,13 @@ def keyboard(message: OutMessage, locale: str) -> InlineKeyboardMarkup | None:
 
 def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Split long text at line breaks so every part stays valid (tags never span lines in our output)."""
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            # never cut inside an HTML entity or tag
-            amp, lt = line.rfind("&", 0, cut), line.rfind("<", 0, cut)
-            if amp > line.rfind(";", 0, cut):
-                cut = amp
-            if lt > line.rfind(">", 0, cut):
-                cut = lt
-            parts.append(line[:cut])
-            line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return parts
+
+    def safe_cut(line: str, cut: int) -> int:  # never inside an HTML entity or tag
+        amp, lt = line.rfind("&", 0, cut), line.rfind("<", 0, cut)
+        if amp > line.rfind(";", 0, cut):
+            cut = amp
+        if lt > line.rfind(">", 0, cut):
+            cut = lt
+        return cut
+
+    return split_lines(text, limit, safe_cut)

@@ -44,7 +44,7 @@ def register(registry: Registry, service: CommunityService) -> None:
         ),
         CommandSpec(
             key="setup.roles",
-            description=t_("Choose the moderator and manager roles"),
+            description=t_("Choose the moderator, manager and event organizer roles"),
             handler=service.set_roles,
             role=Role.MANAGER,
             discord=("setup", "roles"),

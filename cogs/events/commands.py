@@ -5,6 +5,17 @@ from bot.core.i18n import t_
 from bot.core.permissions import Role
 from cogs.events.service import EDITABLE, EventService
 
+# Literal t_() calls so the labels reach the catalogs (a t_(variable) cannot be extracted).
+FIELD_LABELS = {
+    "title": t_("title"),
+    "when": t_("when"),
+    "duration": t_("duration"),
+    "description": t_("description"),
+    "location": t_("location"),
+    "capacity": t_("capacity"),
+}
+assert tuple(FIELD_LABELS) == EDITABLE
+
 EVENT_ARG = Arg(
     "event",
     ArgKind.TEXT,
@@ -78,7 +89,7 @@ def register(registry: Registry, service: EventService) -> None:
                     "field",
                     ArgKind.CHOICE,
                     t_("what to change"),
-                    choices=tuple((f, t_(f)) for f in EDITABLE),
+                    choices=tuple(FIELD_LABELS.items()),
                     prompt=t_(
                         "What do you want to change? One of: title, when, duration, description, location, capacity."
                     ),
@@ -106,7 +117,7 @@ def register(registry: Registry, service: EventService) -> None:
         ),
         CommandSpec(
             key="event.mine",
-            description=t_("Events you are going to"),
+            description=t_("Events you answered, with your answer"),
             handler=service.mine,
             discord=("event", "mine"),
             telegram=("myevents",),

@@ -83,6 +83,11 @@ class ReminderService:
             when = max(min(times), not_before or self.clock.now())
             self.timer.at(TICK_JOB, when, self.tick, grace_seconds=10 * 365 * 86400)
 
+    async def drain(self) -> None:
+        """Wait for a tick in progress (shutdown): its sends are marked before the database closes."""
+        async with self._lock:
+            return
+
     async def rehydrate(self) -> None:
         """At start-up: overdue work happens now, the rest is armed."""
         await self.tick()

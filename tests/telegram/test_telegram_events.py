@@ -54,8 +54,9 @@ class Bot:
         return cls(services, runtime)
 
     async def stop(self) -> None:
-        await self.runtime.stop()
         self.services.scheduler.shutdown()
+        await self.services.reminders.drain()
+        await self.runtime.stop()
         while self.services._tasks:
             await asyncio.gather(*list(self.services._tasks), return_exceptions=True)
         await self.services.engine.dispose()
