@@ -36,6 +36,7 @@ async def test_help_in_finnish_for_a_finnish_client(runtime: TelegramRuntime, tg
 async def test_help_addressed_to_the_bot_by_name_and_start_alias(runtime: TelegramRuntime, tg: FakeTelegram) -> None:
     assert "/language" in await ask(tg, "/help@hearth_test_bot")
     assert "/language" in await ask(tg, "/start", chat=100, chat_type="private")
+    assert "/language" in await ask(tg, "/start from-the-website", chat=100, chat_type="private")  # deep link
 
 
 async def test_user_text_is_escaped_in_html(runtime: TelegramRuntime, tg: FakeTelegram) -> None:

@@ -71,6 +71,8 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         if parsed is None:
             return
         name, rest, addressed = parsed
+        if name == "start":
+            rest = ""  # a deep link's payload (t.me/bot?start=…) is Telegram's, not an argument
         place = place_of(message)
         known = runtime.services.registry.by_telegram(name) is not None
         if not known and not (place.is_private or addressed):
