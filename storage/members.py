@@ -90,6 +90,9 @@ class SqlMemberRepo:
     async def set_locale(self, member_id: int, locale: str | None) -> None:
         await self._set(member_id, locale=locale)
 
+    async def set_timezone(self, member_id: int, timezone: str | None) -> None:
+        await self._set(member_id, timezone=timezone)
+
     async def set_seen_locale(self, member_id: int, locale: str) -> None:
         await self._set(member_id, seen_locale=locale)
 

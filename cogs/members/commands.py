@@ -17,6 +17,23 @@ def register(registry: Registry, service: MemberService) -> None:
             needs_community=False,
         ),
         CommandSpec(
+            key="timezone",
+            description=t_("Set your own time zone for event times"),
+            handler=service.timezone,
+            discord=("timezone",),
+            telegram=("timezone",),
+            args=(
+                Arg(
+                    "timezone",
+                    ArgKind.TIMEZONE,
+                    t_("an IANA name such as Europe/Helsinki"),
+                    required=False,
+                    max_length=64,
+                ),
+            ),
+            needs_community=False,
+        ),
+        CommandSpec(
             key="link",
             description=t_("Link your Discord and Telegram accounts"),
             handler=service.link,

@@ -71,6 +71,25 @@ class MemberService:
             ephemeral=True,
         )
 
+    # -- /timezone ---------------------------------------------------------------------------------
+    async def timezone(self, inv: Invocation, args: dict[str, Any]) -> Reply:
+        """A member's own zone: event times are shown in it beside the community's (Telegram, console)."""
+        zone = args.get("timezone")
+        if zone is None:
+            current = (await self.members.settings(inv.member_id)).timezone
+            text = (
+                t_("Your time zone is {timezone}. Change it with /timezone Europe/Helsinki.", timezone=current)
+                if current
+                else t_(
+                    "You have not set a time zone; times are shown in the community's ({timezone}). "
+                    "Set yours with /timezone Europe/Helsinki.",
+                    timezone=inv.timezone,
+                )
+            )
+            return Reply.of(OutMessage.of(text, ephemeral=True))
+        await self.members.set_timezone(inv.member_id, zone)
+        return Reply.of(OutMessage.of(t_("Your time zone is now {timezone}.", timezone=zone), ephemeral=True))
+
     # -- /link --------------------------------------------------------------------------------
     async def link(self, inv: Invocation, args: dict[str, Any]) -> Reply:
         code = args.get("code")

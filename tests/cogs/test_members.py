@@ -69,3 +69,18 @@ async def test_setup_link_joins_a_telegram_group_to_a_discord_community(services
     dc = await services.directory.communities.find_by_scope("discord", "55")
     tg = await services.directory.communities.find_by_scope("telegram", "-1001")
     assert dc is not None and tg is not None and dc.id == tg.id
+
+
+async def test_own_time_zone_is_shown_beside_the_community_one(services: Services) -> None:
+    from tests.cogs.test_outbox import RecordingMessenger
+
+    services.messengers["telegram"] = RecordingMessenger()
+    assert "not set a time zone" in texts(await services.dispatcher.run_text(group(), caller(), "timezone", ""))
+    done = await services.dispatcher.run_text(group(), caller(), "timezone", "america/new_york")
+    assert "America/New_York" in texts(done)
+    await services.dispatcher.run_text(group(), caller(uid="1"), "newevent", "Call | 2026-03-05 18:00")
+    await services.dispatcher.press(group(), caller(), "ev:rsvp:1:going")
+    mine = texts(await services.dispatcher.run_text(group(), caller(), "myevents", ""))
+    assert "18:00 (UTC) · 13:00 (America/New_York)" in mine
+    bad = await services.dispatcher.run_text(group(), caller(), "timezone", "Mars/Base")
+    assert bad.error and "Europe/Helsinki" in texts(bad)
