@@ -26,6 +26,7 @@ from cogs.events.service import EventService
 from cogs.help import commands as help_commands
 from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
+from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.outbox.service import Outbox
 from config.settings import Settings
@@ -94,7 +95,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         await migrate(engine)
     members = SqlMemberRepo(engine)
     communities = SqlCommunityRepo(engine)
-    codes = SqlLinkCodeRepo(engine)
+    codes = LinkCodes(SqlLinkCodeRepo(engine), clock)
     directory = Directory(communities, members, settings.timezone, settings.locale)
     registry = Registry()
     help_commands.register(registry, HelpService(registry))

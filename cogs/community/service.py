@@ -12,12 +12,11 @@ from bot.core.outbound import OutMessage
 from cogs.community.directory import Directory
 from cogs.community.models import Community
 from cogs.community.ports import CommunityRepo
-from cogs.members.ports import LinkCodeRepo
-from cogs.members.service import CODE_TTL, new_code, normalise_code
+from cogs.members.link_codes import LinkCodes
 
 
 class CommunityService:
-    def __init__(self, repo: CommunityRepo, codes: LinkCodeRepo, directory: Directory, clock: Clock) -> None:
+    def __init__(self, repo: CommunityRepo, codes: LinkCodes, directory: Directory, clock: Clock) -> None:
         self.repo = repo
         self.codes = codes
         self.directory = directory
@@ -87,8 +86,7 @@ class CommunityService:
         now = self.clock.now()
         code = args.get("code")
         if not code:
-            issued = new_code()
-            await self.codes.create(issued, "community", community.id, inv.platform.value, now + CODE_TTL)
+            issued = await self.codes.issue("community", community.id, inv.platform.value)
             return Reply.of(
                 OutMessage.of(
                     t_(
@@ -100,10 +98,8 @@ class CommunityService:
                     private=True,
                 )
             )
-        found = await self.codes.consume(normalise_code(code), "community", now)
-        if found is None:
-            raise BadArgument(t_("That code is unknown, used or expired. Run /setup link again to get a new one."))
-        owner_id, _platform = found
+        unusable = t_("That code is unknown, used or expired. Run /setup link again to get a new one.")
+        owner_id, _platform = await self.codes.redeem("community", code, unusable)
         if owner_id == community.id:
             raise BadArgument(t_("This chat already belongs to that community."))
         target = await self.repo.get(owner_id)

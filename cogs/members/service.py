@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from typing import Any
 
 from bot.core.clock import Clock
@@ -12,23 +10,12 @@ from bot.core.errors import BadArgument
 from bot.core.i18n import LOCALE_NAMES, LOCALES, t_
 from bot.core.outbound import Button, ButtonStyle, OutMessage
 from cogs.community.directory import Directory
-from cogs.members.ports import LinkCodeRepo, MemberRepo
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by hand
-CODE_LENGTH = 8
-CODE_TTL = timedelta(minutes=15)
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalise_code(text: str) -> str:
-    return text.strip().upper().replace("-", "").replace(" ", "")
+from cogs.members.link_codes import LinkCodes
+from cogs.members.ports import MemberRepo
 
 
 class MemberService:
-    def __init__(self, members: MemberRepo, codes: LinkCodeRepo, directory: Directory, clock: Clock) -> None:
+    def __init__(self, members: MemberRepo, codes: LinkCodes, directory: Directory, clock: Clock) -> None:
         self.members = members
         self.codes = codes
         self.directory = directory
@@ -93,10 +80,8 @@ class MemberService:
     # -- /link --------------------------------------------------------------------------------
     async def link(self, inv: Invocation, args: dict[str, Any]) -> Reply:
         code = args.get("code")
-        now = self.clock.now()
         if not code:
-            issued = new_code()
-            await self.codes.create(issued, "member", inv.member_id, inv.platform.value, now + CODE_TTL)
+            issued = await self.codes.issue("member", inv.member_id, inv.platform.value)
             return Reply.of(
                 OutMessage.of(
                     t_(
@@ -108,10 +93,8 @@ class MemberService:
                     private=True,
                 )
             )
-        found = await self.codes.consume(normalise_code(code), "member", now)
-        if found is None:
-            raise BadArgument(t_("That code is unknown, used or expired. Send /link without a code to get a new one."))
-        owner_id, issued_on = found
+        unusable = t_("That code is unknown, used or expired. Send /link without a code to get a new one.")
+        owner_id, issued_on = await self.codes.redeem("member", code, unusable)
         if owner_id == inv.member_id:
             raise BadArgument(t_("These accounts are already linked."))
         if issued_on == inv.platform.value:
