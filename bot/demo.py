@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from rich.console import Console
@@ -13,12 +14,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.app import build_services
+from bot.console.repl import SCOPE_ID
+from bot.core.commands import Caller, Place
 from bot.core.i18n import format_number, format_share
+from bot.core.identity import Platform, PlatformId
+from bot.core.permissions import PlatformFacts
+from bot.core.targets import Target
 from cogs.analytics.headline import headline
 from cogs.analytics.models import MembershipSeen, MessageSeen, ReactionSeen
 from config.settings import Settings
 from storage.tables import activity_daily, activity_events, activity_weekly, community_links, membership_events
 
+CONSOLE_SCOPE = SCOPE_ID  # the console community joins the demo community
 DEMO_SCOPES = (("discord", "900000000000000001", "Hearth Demo"), ("telegram", "-1009000000001", "Hearth Demo chat"))
 
 
@@ -43,6 +50,43 @@ async def _wipe_demo(services: object) -> None:
             await conn.execute(sa.delete(table).where(table.c.community_id.in_(ids)))
 
 
+async def _demo_events(services: Any, member_uids: list[str], now: datetime) -> list[str]:
+    """Three upcoming events, answered by some demo members, unless the demo made them before."""
+    from cogs.events.models import RsvpStatus
+
+    place = Place(Platform.CONSOLE, CONSOLE_SCOPE, "Console community", Target.channel("console", "general"))
+    organizer = Caller(
+        PlatformId(Platform.CONSOLE, "demo-organizer"),
+        "Demo organizer",
+        "en",
+        PlatformFacts(can_moderate=True, can_manage=True),
+    )
+    specs = [("Community call", 2, 40), ("Board games night", 5, 8), ("Release party", 9, None)]
+    community_id = (await services.directory.community("console", CONSOLE_SCOPE, "Console community", now)).id
+    existing = {e.title for e in await services.reminders.repo.upcoming(community_id, now, limit=50)}
+    rng = random.Random(11)
+    for title, days, capacity in specs:
+        if title in existing:
+            continue
+        when = (now + timedelta(days=days)).strftime("%Y-%m-%d 18:00")
+        text = f"{title} | {when} | Made by hearth demo | Online | {capacity or ''}"
+        answer = await services.dispatcher.run_text(place, organizer, "newevent", text)
+        if answer.error:
+            continue
+        event = (await services.reminders.repo.upcoming(community_id, now, limit=50))[-1]
+        ids = await services.directory.member_ids([("discord", u, None) for u in rng.sample(member_uids, 15)], now)
+        async with services.reminders.repo.rsvp_transaction(event.id) as tx:
+            going = 0
+            for i, member_id in enumerate(ids.values()):
+                if i % 4 == 0:
+                    await tx.set(member_id, RsvpStatus.MAYBE, now)
+                    continue
+                full = capacity is not None and going >= capacity
+                await tx.set(member_id, RsvpStatus.WAITLIST if full else RsvpStatus.GOING, now)
+                going += not full
+    return [title for title, _d, _c in specs]
+
+
 async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, days: int = 90) -> None:
     console = Console()
     rng = random.Random(seed)
@@ -53,6 +97,10 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
     # Link the Telegram chat into the Discord guild's community, as /setup link would.
     community = await services.directory.community(*DEMO_SCOPES[0], now=start)
     await services.directory.communities.relink_scope(*DEMO_SCOPES[1], community.id, start)
+    # `hearth console` talks in this community too, so the demo's members and events are there to try.
+    await services.directory.communities.relink_scope(
+        "console", CONSOLE_SCOPE, "Console community", community.id, start
+    )
     services.directory.forget()
 
     # Members: a third were there before the window, the rest join over it; each has a habit.
@@ -151,6 +199,8 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
     ):
         table.add_row(label, value)
     console.print(table)
+    titles = await _demo_events(services, [p[0] for p in people], now)
+    console.print(f"Upcoming events with RSVPs: {', '.join(titles)} (try /events in the console)")
     console.print(f"Database: {settings.resolved_database_url}")
     console.print("Next: [bold]hearth console[/bold] to try the commands against this database.")
     await services.engine.dispose()
