@@ -181,7 +181,9 @@ async def bulk_write(
         sql += f" ON CONFLICT ({', '.join(keys)}) DO " + (f"UPDATE SET {updates}" if add else "NOTHING")
     # Straight to the driver: SQLAlchemy's per-parameter-set handling adds ~25% for nothing here.
     raw = await conn.get_raw_connection()
-    await raw.driver_connection.executemany(sql, list(params))
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.executemany(sql, list(params))
 
 
 def _epoch(value: datetime | None) -> float | None:
