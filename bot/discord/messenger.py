@@ -62,8 +62,8 @@ class DiscordMessenger:
         client = self.runtime.client
         if target.dm:
             user_id = int(target.chat_id)
-            user = client.get_user(user_id) or await client.fetch_user(user_id)
-            return user.dm_channel or await user.create_dm()
+            # One request (open the DM) instead of two (fetch the user, then open): reminder fan-outs are big.
+            return await client.create_dm(discord.Object(id=user_id))
         channel_id = int(target.thread_id or target.chat_id)  # a thread is a channel of its own
         channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
