@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from telegram import ChatMember, ChatMemberUpdated, Message, Update
+from telegram import Chat, ChatMember, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, MessageReactionHandler, filters
 
@@ -102,6 +103,13 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         )
         runtime.note_update(update.update_id)
 
+    async def record(chat: Chat, user: User, at: datetime, joined: bool) -> None:
+        if recent.first(chat.id, user.id, joined):
+            title = chat.title or str(chat.id)
+            await runtime.services.ingest.membership(
+                MembershipSeen("telegram", str(chat.id), title, str(user.id), user.full_name, at, joined=joined)
+            )
+
     async def on_chat_member(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.chat_member
         if change is None or change.new_chat_member.user.is_bot:
@@ -109,19 +117,8 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         was, now = _is_member(change, new=False), _is_member(change, new=True)
         user = change.new_chat_member.user
         runtime.facts.forget(change.chat.id, user.id)  # promotions/demotions change roles
-        if was == now or not recent.first(change.chat.id, user.id, now):
-            return
-        await runtime.services.ingest.membership(
-            MembershipSeen(
-                "telegram",
-                str(change.chat.id),
-                change.chat.title or str(change.chat.id),
-                str(user.id),
-                user.full_name,
-                change.date,
-                joined=now,
-            )
-        )
+        if was != now:
+            await record(change.chat, user, change.date, joined=now)
         await runtime.mark_done(update.update_id, durable=True)
 
     async def on_service(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,18 +128,7 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         joined = [u for u in (message.new_chat_members or ()) if not u.is_bot]
         left = [message.left_chat_member] if message.left_chat_member and not message.left_chat_member.is_bot else []
         for user, is_join in [(u, True) for u in joined] + [(u, False) for u in left]:
-            if recent.first(message.chat.id, user.id, is_join):
-                await runtime.services.ingest.membership(
-                    MembershipSeen(
-                        "telegram",
-                        str(message.chat.id),
-                        message.chat.title or str(message.chat.id),
-                        str(user.id),
-                        user.full_name,
-                        message.date,
-                        joined=is_join,
-                    )
-                )
+            await record(message.chat, user, message.date, joined=is_join)
         await runtime.mark_done(update.update_id, durable=True)
 
     return [
