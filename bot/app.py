@@ -173,7 +173,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
                 await runtime.stop()
             except Exception:
                 log.exception("stopping %s failed", runtime.name)
-        services.scheduler.shutdown()
+        await services.scheduler.stop()
         await services.reminders.drain()
         await services.flush_activity()
         await services.engine.dispose()

@@ -3,6 +3,7 @@ jobs are rebuilt from them at start-up with stable ids (`<feature>:<row id>`).""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -36,6 +37,18 @@ class ApsScheduler:
     def shutdown(self) -> None:
         if self._aps.running:
             self._aps.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """Shut down and wait for jobs already running (or just handed to the event loop): none may
+        touch the database after it is closed."""
+        if not self._aps.running:
+            return
+        self._aps.pause()  # no new runs; then let the running ones finish (shutdown would cancel them)
+        executor = self._aps._executors.get("default")
+        pending = list(getattr(executor, "_pending_futures", ()))  # AsyncIOExecutor keeps its job tasks here
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        self.shutdown()
 
     def at(self, job_id: str, when: datetime, job: Job, grace_seconds: int) -> None:
         if when.tzinfo is None:

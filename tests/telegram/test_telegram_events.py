@@ -54,7 +54,7 @@ class Bot:
         return cls(services, runtime)
 
     async def stop(self) -> None:
-        self.services.scheduler.shutdown()
+        await self.services.scheduler.stop()
         await self.services.reminders.drain()
         await self.runtime.stop()
         while self.services._tasks:
