@@ -168,13 +168,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         await stop.wait()
     finally:
         log.info("shutting down")
+        # Jobs in progress (a reminder fan-out) finish while the platforms can still deliver.
+        await services.scheduler.stop()
+        await services.reminders.drain()
         for runtime in reversed(runtimes):
             try:
                 await runtime.stop()
             except Exception:
                 log.exception("stopping %s failed", runtime.name)
-        await services.scheduler.stop()
-        await services.reminders.drain()
         await services.flush_activity()
         await services.engine.dispose()
         log.info("stopped; %d activity events written this run", services.ingest.flushed_total)
