@@ -97,14 +97,8 @@ class ConsoleSession:
         words = text.split(maxsplit=2)
         registry = self.services.registry
         if len(words) >= 2 and (spec := registry.by_discord(words[:2])) is not None:
-            from cogs.dispatch.args import split_text
-
             rest = words[2] if len(words) > 2 else ""
-            try:
-                raw = split_text(spec, rest)
-            except Exception:
-                raw = {}
-            answer = await self.services.dispatcher.run(self.place, self.caller, spec, raw)
+            answer = await self.services.dispatcher.run_spec_text(self.place, self.caller, spec, rest)
         else:
             name, _, rest = text.partition(" ")
             answer = await self.services.dispatcher.run_text(self.place, self.caller, name, rest)

@@ -135,6 +135,12 @@ class Dispatcher:
                 caller,
                 UnknownCommand(t_("Unknown command /{name}. Send /help to see what you can do.", name=name)),
             )
+        return await self.run_spec_text(place, caller, spec, text, target_member)
+
+    async def run_spec_text(
+        self, place: Place, caller: Caller, spec: CommandSpec, text: str, target_member: PlatformId | None = None
+    ) -> Answer:
+        """A known command with its arguments as typed text (`a | b`); malformed text gets a clear answer."""
         try:
             raw = split_text(spec, text)
         except UserError as exc:
