@@ -50,7 +50,7 @@ async def run(members: int) -> None:
                 _env_file=None,
             )  # type: ignore[call-arg]
             services = await build_services(settings, clock)
-            runtime = TelegramRuntime(services, poll_timeout=1)
+            runtime = TelegramRuntime(services.deps, poll_timeout=1)
             services.messengers["telegram"] = runtime.messenger
             await runtime.start()
             place = Place(Platform.TELEGRAM, str(GROUP), "Fan-out", Target.channel("telegram", GROUP))

@@ -55,7 +55,7 @@ def run(ctx: click.Context) -> None:
 def console(ctx: click.Context, persona: str | None, name: str | None) -> None:
     """A local chat in the terminal: use every command as a member, moderator or manager."""
     settings = _settings(ctx)
-    from bot.console.repl import run_console
+    from bot.app import console as run_console
 
     asyncio.run(run_console(settings, persona, name))
 

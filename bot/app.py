@@ -1,19 +1,26 @@
-"""Composition root: settings → storage → services → scheduler → adapters, and the process lifecycle."""
+"""Composition root: settings → storage → services → scheduler → adapters, and the process lifecycle.
+
+`build_services` makes the shared core, then calls one small `wire_<feature>` function per feature: it
+builds the feature's repository and service, registers its commands and buttons, subscribes it to the
+event hub, registers its member-data part, and adds its periodic jobs and start-up work. A new feature
+adds one such function and one line in `FEATURES`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
+from bot.core.hub import EventHub, MembersMerged
 from bot.core.outbound import Messenger
+from bot.platform import PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
 from cogs.analytics.ingest import ActivityIngest
 from cogs.community import commands as community_commands
@@ -30,45 +37,60 @@ from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.outbox.service import Outbox
 from config.settings import Settings
-from storage.analytics import SqlActivityRepo
+from storage.analytics import ActivityData, SqlActivityRepo
 from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
-from storage.events import SqlEventRepo
-from storage.members import SqlLinkCodeRepo, SqlMemberRepo
-from storage.outbox import SqlOutboxRepo
+from storage.events import EventsData, SqlEventRepo
+from storage.member_data import SqlMemberData
+from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
+from storage.outbox import OutboxData, SqlOutboxRepo
 
 log = logging.getLogger(__name__)
 
-
-class PlatformRuntime(Protocol):
-    name: str
-
-    @property
-    def messenger(self) -> Messenger: ...
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
+Work = Callable[[], Coroutine[Any, Any, Any]]
 
 
 @dataclass
 class Services:
-    """Everything adapters and the CLI need, built once."""
+    """Everything the CLI, the adapters' wiring and the tests need, built once."""
 
     settings: Settings
     clock: Clock
     engine: AsyncEngine
+    hub: EventHub
     registry: Registry
     directory: Directory
     dispatcher: Dispatcher
-    ingest: ActivityIngest
-    outbox: Outbox
     scheduler: ApsScheduler
-    reminders: ReminderService
     cursors: SqlCursorRepo
-    messengers: dict[str, Messenger] = field(default_factory=dict)
+    outbox: Outbox
+    member_data: SqlMemberData
+    members: SqlMemberRepo
+    communities: SqlCommunityRepo
+    codes: LinkCodes
+    messengers: dict[str, Messenger]
+    ingest: ActivityIngest = field(init=False)  # set by wire_analytics
+    events: EventService = field(init=False)  # set by wire_events
+    reminders: ReminderService = field(init=False)  # set by wire_events
+    # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
+    periodic: list[tuple[str, float, Work]] = field(default_factory=list)
+    after_ready: list[Work] = field(default_factory=list)
+    before_stop: list[Work] = field(default_factory=list)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    @property
+    def deps(self) -> PlatformDeps:
+        """The narrow door adapters get (bot/platform.py)."""
+        return PlatformDeps(
+            settings=self.settings,
+            clock=self.clock,
+            registry=self.registry,
+            dispatcher=self.dispatcher,
+            hub=self.hub,
+            cursors=self.cursors,
+            spawn=self.spawn,
+        )
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Fire-and-forget with a kept reference (asyncio only keeps weak ones) and logged failures."""
@@ -88,6 +110,55 @@ class Services:
             log.exception("activity flush failed; events kept for the next flush")
 
 
+# -- one wiring function per feature ---------------------------------------------------------------
+
+
+def wire_help(s: Services) -> None:
+    help_commands.register(s.registry, HelpService(s.registry))
+
+
+def wire_members(s: Services) -> None:
+    member_commands.register(s.registry, MemberService(s.members, s.codes, s.directory, s.member_data, s.hub))
+    s.hub.subscribe(MembersMerged, lambda _merged: s.directory.forget())
+
+
+def wire_community(s: Services) -> None:
+    community_commands.register(s.registry, CommunityService(s.communities, s.codes, s.directory, s.clock))
+
+
+def wire_analytics(s: Services) -> None:
+    # Subscribed first: joins are recorded (and their ids resolved) before other features hear of them.
+    ingest = ActivityIngest(s.directory, SqlActivityRepo(s.engine), s.clock, s.hub, s.settings.activity_flush_rows)
+    ingest.on_full = lambda: s.spawn(s.flush_activity())
+    ingest.subscribe()
+    s.ingest = ingest
+    s.member_data.register(ActivityData())
+    s.periodic.append(("activity:flush", s.settings.activity_flush_seconds, s.flush_activity))
+
+
+def wire_events(s: Services) -> None:
+    repo = SqlEventRepo(s.engine)
+    reminders = ReminderService(repo, s.members, s.communities, s.outbox, s.scheduler, s.clock)
+    events = EventService(repo, s.members, reminders, s.messengers.get, s.clock, s.hub)
+    reminders.publish = events.publish
+    event_commands.register(s.registry, events)
+    s.member_data.register(EventsData())
+    s.events, s.reminders = events, reminders
+    # Overdue reminders go out (late) or are reported (missed) while the bot already answers commands;
+    # pending ones cost one query: the scheduler holds a single trigger for all of them.
+    s.after_ready.append(reminders.rehydrate)
+    s.before_stop.append(reminders.drain)
+
+
+FEATURES: tuple[Callable[[Services], None], ...] = (
+    wire_analytics,
+    wire_help,
+    wire_members,
+    wire_community,
+    wire_events,
+)
+
+
 async def build_services(settings: Settings, clock: Clock | None = None, run_migrations: bool = True) -> Services:
     clock = clock or SystemClock()
     engine = create_engine(settings.resolved_database_url)
@@ -95,38 +166,31 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         await migrate(engine)
     members = SqlMemberRepo(engine)
     communities = SqlCommunityRepo(engine)
-    codes = LinkCodes(SqlLinkCodeRepo(engine), clock)
     directory = Directory(communities, members, settings.timezone, settings.locale)
     registry = Registry()
-    help_commands.register(registry, HelpService(registry))
-    member_commands.register(registry, MemberService(members, codes, directory, clock))
-    community_commands.register(registry, CommunityService(communities, codes, directory, clock))
-    dispatcher = Dispatcher(registry, directory, clock, settings.owners)
-    scheduler = ApsScheduler()
     messengers: dict[str, Messenger] = {}
-    outbox = Outbox(SqlOutboxRepo(engine), messengers.get, clock)
-    event_repo = SqlEventRepo(engine)
-    reminders = ReminderService(event_repo, members, communities, outbox, scheduler, clock)
-    events = EventService(event_repo, members, reminders, messengers.get, clock)
-    reminders.publish = events.publish
-    event_commands.register(registry, events)
-    ingest = ActivityIngest(directory, SqlActivityRepo(engine), clock, settings.activity_flush_rows)
-    events.on_rsvp.append(ingest.rsvp)
+    member_data = SqlMemberData(engine, clock, core=MembersData())
+    member_data.register(OutboxData())
     services = Services(
         settings=settings,
         clock=clock,
         engine=engine,
+        hub=EventHub(),
         registry=registry,
         directory=directory,
-        dispatcher=dispatcher,
-        ingest=ingest,
-        outbox=outbox,
-        scheduler=scheduler,
-        reminders=reminders,
+        dispatcher=Dispatcher(registry, directory, clock, settings.owners),
+        scheduler=ApsScheduler(),
         cursors=SqlCursorRepo(engine),
+        outbox=Outbox(SqlOutboxRepo(engine), messengers.get, clock),
+        member_data=member_data,
+        members=members,
+        communities=communities,
+        codes=LinkCodes(SqlLinkCodeRepo(engine), clock),
         messengers=messengers,
     )
-    services.ingest.on_full = lambda: services.spawn(services.flush_activity())
+    services.periodic.append(("outbox:deliver", 15, services.outbox.deliver_due))
+    for wire in FEATURES:
+        wire(services)
     return services
 
 
@@ -135,11 +199,11 @@ def make_runtimes(services: Services) -> list[PlatformRuntime]:
     if services.settings.discord_token:
         from bot.discord.client import DiscordRuntime
 
-        runtimes.append(DiscordRuntime(services))
+        runtimes.append(DiscordRuntime(services.deps))
     if services.settings.telegram_token:
         from bot.telegram.application import TelegramRuntime
 
-        runtimes.append(TelegramRuntime(services))
+        runtimes.append(TelegramRuntime(services.deps))
     return runtimes
 
 
@@ -150,16 +214,21 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     runtimes = make_runtimes(services)
     if not runtimes:
         log.warning("no platform token set (HEARTH_DISCORD_TOKEN / HEARTH_TELEGRAM_TOKEN): only the scheduler runs")
-    services.scheduler.every("activity:flush", settings.activity_flush_seconds, services.flush_activity)
-    services.scheduler.every("outbox:deliver", 15, services.outbox.deliver_due)
+    for job_id, seconds, job in services.periodic:
+        services.scheduler.every(job_id, seconds, job)
+
+    async def tick() -> None:
+        for runtime in runtimes:
+            await runtime.tick()
+
+    services.scheduler.every("platforms:tick", settings.activity_flush_seconds, tick)
     services.scheduler.start()
     try:
         for runtime in runtimes:
             services.messengers[runtime.name] = runtime.messenger
             await runtime.start()
-        # Overdue reminders go out (late) or are reported (missed) while the bot already answers commands;
-        # pending ones cost one query: the scheduler holds a single trigger for all of them.
-        services.spawn(services.reminders.rehydrate())
+        for work in services.after_ready:
+            services.spawn(work())
         log.info(
             "Hearth ready in %.0f ms (platforms: %s)",
             (time.perf_counter() - started) * 1000,
@@ -170,12 +239,55 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         log.info("shutting down")
         # Jobs in progress (a reminder fan-out) finish while the platforms can still deliver.
         await services.scheduler.stop()
-        await services.reminders.drain()
+        for work in services.before_stop:
+            await work()
         for runtime in reversed(runtimes):
             try:
                 await runtime.stop()
             except Exception:
                 log.exception("stopping %s failed", runtime.name)
+        await services.hub.drain()
         await services.flush_activity()
         await services.engine.dispose()
         log.info("stopped; %d activity events written this run", services.ingest.flushed_total)
+
+
+async def console(settings: Settings, persona: str | None, name: str | None) -> None:
+    """`hearth console`: one person typing, against the same database as `hearth run`."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from bot.console.repl import HELP, PERSONAS, SCOPE_TITLE, ConsoleSession
+
+    screen = Console()
+    services = await build_services(settings)
+    persona = persona or await _ask(screen, "Who are you? member / moderator / manager", "member", set(PERSONAS))
+    name = name or await _ask(screen, "Your name", "alice", None)
+    session = ConsoleSession(services.deps, screen.print, persona, name)
+    services.messengers["console"] = session.messenger
+    session.messenger.save_dir = Path.cwd()  # calendar files (.ics) land where you started the console
+    screen.print(f"[bold]Hearth console[/bold] — {SCOPE_TITLE}, as {persona} {name}. {HELP}")
+    try:
+        while True:
+            try:
+                line = await asyncio.to_thread(screen.input, "[bold green]> [/bold green]")
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not await session.handle(line):
+                break
+    finally:
+        await services.hub.drain()
+        await services.flush_activity()
+        await services.engine.dispose()
+
+
+async def _ask(screen: Any, question: str, default: str, allowed: set[str] | None) -> str:
+    while True:
+        try:
+            answer = (await asyncio.to_thread(screen.input, f"{question} [{default}]: ")).strip() or default
+        except EOFError:
+            return default
+        if allowed is None or answer in allowed:
+            return answer
+        screen.print(f"Please answer one of: {', '.join(sorted(allowed))}")

@@ -9,12 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cogs.analytics.models import COUNTERS, ActivityRow, MemberDay
 from storage.db import bulk_write, day_of, exclusive_batch, replace_upsert, upsert, week_of
+from storage.member_data import reassign, rows_json, sum_into
 from storage.tables import (
     activity_daily,
     activity_events,
@@ -117,8 +119,19 @@ class SqlActivityRepo:
 
     async def record_membership(
         self, community_id: int, member_id: int, platform: str, joined: bool, at: datetime
-    ) -> None:
+    ) -> bool:
         async with self.engine.begin() as conn:
+            before = (
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(membership_events)
+                    .where(
+                        membership_events.c.community_id == community_id,
+                        membership_events.c.member_id == member_id,
+                        membership_events.c.kind == "join",
+                    )
+                )
+            ).scalar_one()
             await conn.execute(
                 sa.insert(membership_events).values(
                     community_id=community_id,
@@ -131,6 +144,7 @@ class SqlActivityRepo:
             where = (community_members.c.community_id == community_id) & (community_members.c.member_id == member_id)
             values = {"joined_at": at, "left_at": None} if joined else {"left_at": at}
             await conn.execute(sa.update(community_members).where(where).values(**values))
+        return joined and before > 0
 
     async def weekly(self, community_id: int) -> list[MemberDay]:
         """Week rollups (`day` holds the Monday), fresh: pending day rollups are summed in first."""
@@ -168,3 +182,45 @@ class SqlActivityRepo:
         async with self.engine.begin() as conn:
             result = await conn.execute(sa.delete(activity_events).where(activity_events.c.at < cutoff))
             return int(result.rowcount or 0)
+
+
+class ActivityData:
+    """Member-data part for activity: raw rows, day/week rollups and joins/leaves. Merging and erasing
+    both move counts (to the kept member, or to an anonymous one), so totals never change."""
+
+    feature = "activity"
+    columns = (
+        "activity_events.member_id",
+        "activity_events.reply_to_member_id",
+        "activity_daily.member_id",
+        "activity_weekly.member_id",
+        "membership_events.member_id",
+    )
+
+    async def merge(self, tx: AsyncConnection, keep_id: int, drop_id: int) -> None:
+        await reassign(tx, _s.member_id, keep_id, drop_id)
+        await reassign(tx, _s.reply_to_member_id, keep_id, drop_id)
+        await reassign(tx, membership_events.c.member_id, keep_id, drop_id)
+        for table, period in ((activity_daily, "day"), (activity_weekly, "week")):
+            keys = ["community_id", "member_id", period, "platform"]
+            await sum_into(tx, table.c.member_id, keep_id, drop_id, keys, COUNTERS)
+
+    async def export(self, tx: AsyncConnection, member_id: int) -> dict[str, Any]:
+        d = activity_daily.c
+        days = (await tx.execute(sa.select(activity_daily).where(d.member_id == member_id).order_by(d.day))).all()
+        joins = (
+            await tx.execute(
+                sa.select(membership_events)
+                .where(membership_events.c.member_id == member_id)
+                .order_by(membership_events.c.at)
+            )
+        ).all()
+        raw = (await tx.execute(sa.select(sa.func.count()).where(_s.member_id == member_id))).scalar_one()
+        return {
+            "daily_activity": rows_json(days, skip=("member_id",)),
+            "joins_and_leaves": rows_json(joins, skip=("member_id", "id")),
+            "raw_activity_rows": int(raw),
+        }
+
+    async def erase(self, tx: AsyncConnection, member_id: int, anonymous_id: int) -> None:
+        await self.merge(tx, anonymous_id, member_id)

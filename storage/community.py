@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.targets import Target
 from cogs.community.models import Community, CommunityLink
-from storage.tables import communities, community_links
+from storage.tables.community import communities, community_links
 
 
 def _community(row: Any) -> Community:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.tables import cursors
+from storage.tables.outbox import cursors
 
 
 class SqlCursorRepo:

@@ -23,7 +23,8 @@ from cogs.events.models import (
     RsvpStatus,
 )
 from cogs.events.recurrence import Recurrence
-from storage.tables import event_posts, event_reminders, event_rsvps, events
+from storage.member_data import reassign, reassign_unique, rows_json
+from storage.tables.events import event_posts, event_reminders, event_rsvps, events
 
 _FIELDS = {"title", "description", "location", "starts_at", "duration", "capacity", "status", "interest",
            "reminder_offsets", "recurrence", "interval"}  # fmt: skip
@@ -286,3 +287,39 @@ class SqlEventRepo:
 
 def _reminder(r: Any) -> Reminder:
     return Reminder(r.event_id, timedelta(minutes=r.offset_minutes), r.due_at, ReminderStatus(r.status))
+
+
+class EventsData:
+    """Member-data part for events: RSVPs and the events a member organised."""
+
+    feature = "events"
+    columns = ("event_rsvps.member_id", "events.organizer_id")
+
+    async def merge(self, tx: AsyncConnection, keep_id: int, drop_id: int) -> None:
+        # One answer per event: the member's latest, whichever account gave it.
+        r = event_rsvps.c
+        await reassign_unique(tx, r.member_id, keep_id, drop_id, key=[r.event_id], newer=r.updated_at)
+        await reassign(tx, events.c.organizer_id, keep_id, drop_id)
+
+    async def export(self, tx: AsyncConnection, member_id: int) -> dict[str, Any]:
+        r, e = event_rsvps.c, events.c
+        answers = (
+            await tx.execute(
+                sa.select(e.id.label("event"), e.title, e.starts_at, r.status, r.updated_at)
+                .join(events, e.id == r.event_id)
+                .where(r.member_id == member_id)
+                .order_by(e.starts_at)
+            )
+        ).all()
+        organised = (
+            await tx.execute(
+                sa.select(e.id.label("event"), e.title, e.starts_at, e.status)
+                .where(e.organizer_id == member_id)
+                .order_by(e.starts_at)
+            )
+        ).all()
+        return {"rsvps": rows_json(answers), "organised": rows_json(organised)}
+
+    async def erase(self, tx: AsyncConnection, member_id: int, anonymous_id: int) -> None:
+        await tx.execute(sa.delete(event_rsvps).where(event_rsvps.c.member_id == member_id))
+        await reassign(tx, events.c.organizer_id, anonymous_id, member_id)  # the community's events stay

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cogs.members.models import Identity, MemberSettings
 from storage.db import upsert
-from storage.tables import community_members, link_codes, member_identities, member_settings, members
+from storage.member_data import reassign, rows_json
+from storage.tables.members import community_members, link_codes, member_identities, member_settings, members
 
 CHUNK = 500
 
@@ -104,40 +106,108 @@ class SqlMemberRepo:
             if updated.rowcount == 0:
                 await conn.execute(sa.insert(member_settings).values(member_id=member_id, **values))
 
-    async def merge(self, keep_id: int, drop_id: int) -> None:
-        if keep_id == drop_id:
-            return
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                sa.update(member_identities).where(member_identities.c.member_id == drop_id).values(member_id=keep_id)
-            )
-            # Memberships: keep the earliest first-seen; drop the duplicate rows.
-            dropped = (
-                await conn.execute(sa.select(community_members).where(community_members.c.member_id == drop_id))
-            ).all()
-            await conn.execute(sa.delete(community_members).where(community_members.c.member_id == drop_id))
-            if dropped:
-                rows = [
-                    {
-                        "community_id": r.community_id,
-                        "member_id": keep_id,
-                        "first_seen_at": r.first_seen_at,
-                        "joined_at": r.joined_at,
-                        "left_at": r.left_at,
-                    }
-                    for r in dropped
-                ]
-                await conn.execute(
-                    upsert(conn.dialect.name, community_members, rows, ["community_id", "member_id"]), rows
-                )
-            keep_settings = (
-                await conn.execute(sa.select(member_settings).where(member_settings.c.member_id == keep_id))
+
+class MembersData:
+    """Member-data part for identities, settings, memberships and member link codes; deletes the dropped
+    or erased member row, so it runs after every other part."""
+
+    feature = "members"
+    columns = (
+        "member_identities.member_id",
+        "member_settings.member_id",
+        "community_members.member_id",
+        "link_codes.owner_id",
+    )
+
+    async def merge(self, tx: AsyncConnection, keep_id: int, drop_id: int) -> None:
+        await reassign(tx, member_identities.c.member_id, keep_id, drop_id)
+        await self._move_memberships(tx, keep_id, drop_id)
+        keep_settings = (
+            await tx.execute(sa.select(member_settings).where(member_settings.c.member_id == keep_id))
+        ).first()
+        if keep_settings is None:
+            await reassign(tx, member_settings.c.member_id, keep_id, drop_id)
+        else:  # keep_id's choices win; what it never chose comes from the other account
+            drop_settings = (
+                await tx.execute(sa.select(member_settings).where(member_settings.c.member_id == drop_id))
             ).first()
-            if keep_settings is None:
-                await conn.execute(
-                    sa.update(member_settings).where(member_settings.c.member_id == drop_id).values(member_id=keep_id)
+            if drop_settings is not None:
+                fill = {
+                    c: getattr(drop_settings, c)
+                    for c in ("locale", "timezone", "seen_locale")
+                    if getattr(keep_settings, c) is None and getattr(drop_settings, c) is not None
+                }
+                if drop_settings.analytics_opt_out:  # an opt-out on either account holds for the person
+                    fill["analytics_opt_out"] = True
+                if fill:
+                    await tx.execute(
+                        sa.update(member_settings).where(member_settings.c.member_id == keep_id).values(**fill)
+                    )
+            await tx.execute(sa.delete(member_settings).where(member_settings.c.member_id == drop_id))
+        await tx.execute(
+            sa.update(link_codes)
+            .where(link_codes.c.kind == "member", link_codes.c.owner_id == drop_id)
+            .values(owner_id=keep_id)
+        )
+        await tx.execute(sa.delete(members).where(members.c.id == drop_id))
+
+    async def _move_memberships(self, tx: AsyncConnection, keep_id: int, drop_id: int) -> None:
+        """One membership per community: the earliest first-seen and join, the latest leave."""
+        c = community_members.c
+        dropped = (await tx.execute(sa.select(community_members).where(c.member_id == drop_id))).all()
+        await tx.execute(sa.delete(community_members).where(c.member_id == drop_id))
+        for r in dropped:
+            mine = (
+                await tx.execute(
+                    sa.select(community_members).where(c.member_id == keep_id, c.community_id == r.community_id)
                 )
-            await conn.execute(sa.delete(members).where(members.c.id == drop_id))
+            ).first()
+            if mine is None:
+                await tx.execute(
+                    sa.insert(community_members).values(
+                        community_id=r.community_id,
+                        member_id=keep_id,
+                        first_seen_at=r.first_seen_at,
+                        joined_at=r.joined_at,
+                        left_at=r.left_at,
+                    )
+                )
+                continue
+            joined = [t for t in (mine.joined_at, r.joined_at) if t is not None]
+            # Still present on either platform means present: a leave counts only if both accounts left.
+            left = None if mine.left_at is None or r.left_at is None else max(mine.left_at, r.left_at)
+            await tx.execute(
+                sa.update(community_members)
+                .where(c.member_id == keep_id, c.community_id == r.community_id)
+                .values(
+                    first_seen_at=min(mine.first_seen_at, r.first_seen_at),
+                    joined_at=min(joined) if joined else None,
+                    left_at=left,
+                )
+            )
+
+    async def export(self, tx: AsyncConnection, member_id: int) -> dict[str, Any]:
+        member = (await tx.execute(sa.select(members).where(members.c.id == member_id))).first()
+        idents = (
+            await tx.execute(sa.select(member_identities).where(member_identities.c.member_id == member_id))
+        ).all()
+        settings = (await tx.execute(sa.select(member_settings).where(member_settings.c.member_id == member_id))).all()
+        memberships = (
+            await tx.execute(sa.select(community_members).where(community_members.c.member_id == member_id))
+        ).all()
+        return {
+            "member": rows_json([member], skip=("origin",)) if member else [],
+            "identities": rows_json(idents, skip=("member_id",)),
+            "settings": rows_json(settings, skip=("member_id",)),
+            "memberships": rows_json(memberships, skip=("member_id",)),
+        }
+
+    async def erase(self, tx: AsyncConnection, member_id: int, anonymous_id: int) -> None:
+        await tx.execute(sa.delete(member_identities).where(member_identities.c.member_id == member_id))
+        await tx.execute(sa.delete(member_settings).where(member_settings.c.member_id == member_id))
+        await self._move_memberships(tx, anonymous_id, member_id)  # member counts stay right
+        await tx.execute(sa.delete(link_codes).where(link_codes.c.kind == "member", link_codes.c.owner_id == member_id))
+        await tx.execute(sa.delete(members).where(members.c.id == member_id))
 
 
 class SqlLinkCodeRepo:

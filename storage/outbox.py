@@ -6,20 +6,21 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.outbound import OutMessage
 from bot.core.serialize import message_from_json, message_to_json
 from bot.core.targets import Target
-from cogs.outbox.models import OutboxItem, OutboxStatus
+from cogs.outbox.models import OutboxItem, OutboxKey, OutboxStatus
 from storage.db import upsert
-from storage.tables import outbox
+from storage.member_data import reassign, rows_json
+from storage.tables.outbox import outbox
 
 
 def _item(r: Any) -> OutboxItem:
     return OutboxItem(
         r.id,
-        r.key,
+        OutboxKey(r.feature, r.subject, r.part, r.member_id, bool(r.fallback)),
         Target.from_json(r.target),
         message_from_json(r.payload),
         r.locale,
@@ -29,15 +30,26 @@ def _item(r: Any) -> OutboxItem:
     )
 
 
+def _key_columns(key: OutboxKey) -> dict[str, Any]:
+    return {
+        "key": key.text,
+        "feature": key.feature,
+        "subject": key.subject,
+        "part": key.part,
+        "member_id": key.member_id,
+        "fallback": key.fallback,
+    }
+
+
 class SqlOutboxRepo:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
     async def enqueue(
-        self, key: str, target: Target, message: OutMessage, locale: str, due_at: datetime, now: datetime
+        self, key: OutboxKey, target: Target, message: OutMessage, locale: str, due_at: datetime, now: datetime
     ) -> bool:
         row = {
-            "key": key,
+            **_key_columns(key),
             "target": target.to_json(),
             "payload": message_to_json(message),
             "locale": locale,
@@ -48,10 +60,12 @@ class SqlOutboxRepo:
             result = await conn.execute(upsert(conn.dialect.name, outbox, [row], ["key"]), row)
             return bool(result.rowcount)
 
-    async def enqueue_many(self, items: list[tuple[str, Target, OutMessage, str, datetime]], now: datetime) -> int:
+    async def enqueue_many(
+        self, items: list[tuple[OutboxKey, Target, OutMessage, str, datetime]], now: datetime
+    ) -> int:
         rows = [
             {
-                "key": key,
+                **_key_columns(key),
                 "target": target.to_json(),
                 "payload": message_to_json(message),
                 "locale": locale,
@@ -87,7 +101,30 @@ class SqlOutboxRepo:
         async with self.engine.begin() as conn:
             await conn.execute(sa.update(outbox).where(outbox.c.id == item_id).values(**values))
 
-    async def get(self, key: str) -> OutboxItem | None:
+    async def get(self, key: OutboxKey) -> OutboxItem | None:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(outbox).where(outbox.c.key == key))).first()
+            row = (await conn.execute(sa.select(outbox).where(outbox.c.key == key.text))).first()
         return _item(row) if row else None
+
+
+class OutboxData:
+    """Member-data part for the outbox: sends addressed to a member (their text names them)."""
+
+    feature = "outbox"
+    columns = ("outbox.member_id",)
+
+    async def merge(self, tx: AsyncConnection, keep_id: int, drop_id: int) -> None:
+        # Pending sends still go to the account they were addressed to; the row now names the kept member.
+        await reassign(tx, outbox.c.member_id, keep_id, drop_id)
+
+    async def export(self, tx: AsyncConnection, member_id: int) -> dict[str, Any]:
+        o = outbox.c
+        rows = (
+            await tx.execute(
+                sa.select(o.feature, o.part, o.status, o.due_at, o.sent_at).where(o.member_id == member_id)
+            )
+        ).all()
+        return {"messages_to_you": rows_json(rows)}
+
+    async def erase(self, tx: AsyncConnection, member_id: int, anonymous_id: int) -> None:
+        await tx.execute(sa.delete(outbox).where(outbox.c.member_id == member_id))

@@ -5,21 +5,16 @@ grouped names (`/setup timezone Europe/Helsinki`). Plain lines count as messages
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from pathlib import Path
 
-from rich.console import Console
-
-from bot.app import Services, build_services
 from bot.console.messenger import ConsoleMessenger
 from bot.core.commands import Caller, Place
+from bot.core.hub import MessageSeen
 from bot.core.identity import Platform, PlatformId
 from bot.core.permissions import PlatformFacts
 from bot.core.targets import Target
-from cogs.analytics.models import MessageSeen
+from bot.platform import PlatformDeps
 from cogs.analytics.text_signals import is_question, length_bucket
-from config.settings import Settings
 
 SCOPE_ID = "local"
 SCOPE_TITLE = "Console community"
@@ -35,10 +30,13 @@ HELP = (
 
 
 class ConsoleSession:
-    def __init__(self, services: Services, write: Callable[[str], None], persona: str = "member", name: str = "you"):
-        self.services = services
+    """The console platform: one person typing. The caller registers `messenger` under "console"."""
+
+    name_of_platform = "console"
+
+    def __init__(self, deps: PlatformDeps, write: Callable[[str], None], persona: str = "member", name: str = "you"):
+        self.deps = deps
         self.messenger = ConsoleMessenger(write)
-        services.messengers["console"] = self.messenger
         self.write = write
         self.persona = persona
         self.name = name
@@ -64,20 +62,18 @@ class ConsoleSession:
         if line.isdigit() and self.messenger.buttons:
             index = int(line) - 1
             if 0 <= index < len(self.messenger.buttons):
-                answer = await self.services.dispatcher.press(
-                    self.place, self.caller, self.messenger.buttons[index].action
-                )
+                answer = await self.deps.dispatcher.press(self.place, self.caller, self.messenger.buttons[index].action)
                 await self._show(answer)
                 return True
         if line.startswith("/"):
             await self._command(line[1:])
             return True
-        reply = await self.services.dispatcher.continue_text(self.place, self.caller, line)
+        reply = await self.deps.dispatcher.continue_text(self.place, self.caller, line)
         if reply is not None:
             await self._show(reply)
             return True
         if self.place.scope_id is not None:
-            self.services.ingest.message(
+            self.deps.hub.publish(
                 MessageSeen(
                     "console",
                     SCOPE_ID,
@@ -85,9 +81,10 @@ class ConsoleSession:
                     "general",
                     self.name,
                     self.name,
-                    self.services.clock.now(),
+                    self.deps.clock.now(),
                     is_question=is_question(line),
                     length_bucket=length_bucket(line),
+                    text=line,
                 )
             )
             self.write("[dim](message recorded as activity; the text itself is not stored)[/dim]")
@@ -95,13 +92,13 @@ class ConsoleSession:
 
     async def _command(self, text: str) -> None:
         words = text.split(maxsplit=2)
-        registry = self.services.registry
+        registry = self.deps.registry
         if len(words) >= 2 and (spec := registry.by_discord(words[:2])) is not None:
             rest = words[2] if len(words) > 2 else ""
-            answer = await self.services.dispatcher.run_spec_text(self.place, self.caller, spec, rest)
+            answer = await self.deps.dispatcher.run_spec_text(self.place, self.caller, spec, rest)
         else:
             name, _, rest = text.partition(" ")
-            answer = await self.services.dispatcher.run_text(self.place, self.caller, name, rest)
+            answer = await self.deps.dispatcher.run_text(self.place, self.caller, name, rest)
         await self._show(answer)
 
     async def _show(self, answer: object) -> None:
@@ -126,35 +123,3 @@ class ConsoleSession:
         else:
             self.write(HELP)
         return True
-
-
-async def run_console(settings: Settings, persona: str | None, name: str | None) -> None:
-    console = Console()
-    services = await build_services(settings)
-    persona = persona or await _ask(console, "Who are you? member / moderator / manager", "member", set(PERSONAS))
-    name = name or await _ask(console, "Your name", "alice", None)
-    session = ConsoleSession(services, console.print, persona, name)
-    session.messenger.save_dir = Path.cwd()  # calendar files (.ics) land where you started the console
-    console.print(f"[bold]Hearth console[/bold] — {SCOPE_TITLE}, as {persona} {name}. {HELP}")
-    try:
-        while True:
-            try:
-                line = await asyncio.to_thread(console.input, "[bold green]> [/bold green]")
-            except (EOFError, KeyboardInterrupt):
-                break
-            if not await session.handle(line):
-                break
-    finally:
-        await services.ingest.flush()
-        await services.engine.dispose()
-
-
-async def _ask(console: Console, question: str, default: str, allowed: set[str] | None) -> str:
-    while True:
-        try:
-            answer = (await asyncio.to_thread(console.input, f"{question} [{default}]: ")).strip() or default
-        except EOFError:
-            return default
-        if allowed is None or answer in allowed:
-            return answer
-        console.print(f"Please answer one of: {', '.join(sorted(allowed))}")

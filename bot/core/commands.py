@@ -16,6 +16,23 @@ from bot.core.permissions import PlatformFacts, Role
 from bot.core.targets import Target
 
 
+class Where(StrEnum):
+    """Where a command may be used. In a private chat the dispatcher finds the caller's community from
+    their memberships (linked accounts included)."""
+
+    GROUP = "group"  # the community's group/server only (posts in the channel, acts on a group message)
+    PRIVATE = "private"  # a private chat with the bot only (personal data)
+    ANYWHERE = "anywhere"  # both: personal, read-only things (my events, my language, help)
+
+    @property
+    def in_group(self) -> bool:
+        return self is not Where.PRIVATE
+
+    @property
+    def in_private(self) -> bool:
+        return self is not Where.GROUP
+
+
 class ArgKind(StrEnum):
     TEXT = "text"
     INT = "int"
@@ -105,8 +122,8 @@ class CommandSpec:
     discord: tuple[str, ...] = ()  # slash path, e.g. ("setup", "timezone"); () = not on Discord
     telegram: tuple[str, ...] = ()  # flat names, first is canonical, e.g. ("help", "start")
     args: tuple[Arg, ...] = ()
-    private_only: bool = False  # only in a private chat (Telegram /privacy)
-    needs_community: bool = True  # refuse in DMs where no community is known
+    where: Where = Where.GROUP
+    needs_community: bool = True  # the handler needs the caller's community (else e.g. /help, /language)
     organizer: bool = False  # organizers too (see Invocation.is_organizer), whatever `role` says
     guided: bool = False  # missing required arguments are asked one by one (Telegram, console)
 

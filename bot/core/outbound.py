@@ -11,6 +11,11 @@ from bot.core.i18n import Moment, Text, UserRef, format_value, translate
 from bot.core.targets import Target
 
 
+class DeliveryRefused(Exception):
+    """Raised by a Messenger when the platform refused a send for good (blocked DM, deleted chat), as
+    opposed to a rate limit or an outage, which are retried."""
+
+
 class MentionPolicy(StrEnum):
     NONE = "none"  # default: nothing pings, whatever the text says
     USERS = "users"  # only the member ids listed in OutMessage.mention_ids may ping

@@ -15,14 +15,14 @@ import discord
 import yarl
 
 from bot.discord import interactions
+from bot.discord import slash_commands as commands
+from bot.discord.activity import ActivityRecorder
 from bot.discord.buttons import ActionButton
 from bot.discord.errors import HearthTree, answer_failure
-from bot.discord.exts import commands
-from bot.discord.exts.analytics import ActivityRecorder
 from bot.discord.messenger import DiscordMessenger
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.platform import PlatformDeps
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +76,16 @@ class DiscordRuntime:
 
     def __init__(
         self,
-        services: Services,
+        deps: PlatformDeps,
         guild_ready_timeout: float = 2.0,
         sync_guilds: list[int] | None = None,
         ready_timeout: float = 60.0,
         defer_after: float = 2.0,
     ) -> None:
-        settings = services.settings
+        settings = deps.settings
         if settings.discord_token is None:
             raise RuntimeError("HEARTH_DISCORD_TOKEN is not set")
-        self.services = services
+        self.deps = deps
         self.guild_ready_timeout = guild_ready_timeout
         self.sync_guilds = sync_guilds
         self.ready_timeout = ready_timeout
@@ -121,6 +121,9 @@ class DiscordRuntime:
         user = self.client.user
         log.info("Discord: connected as %s in %d server(s)", user, len(self.client.guilds))
 
+    async def tick(self) -> None:
+        """Nothing periodic on Discord: the gateway keeps its own heartbeat."""
+
     async def stop(self) -> None:
         await self.activity.drain()
         await self._close_client()
@@ -132,13 +135,13 @@ class DiscordRuntime:
         except Exception as exc:  # a View swallows callback errors: answer here, never leave it hanging
             await answer_failure(interaction, exc)
             return
-        work = self.services.dispatcher.press(place, caller, action)
+        work = self.deps.dispatcher.press(place, caller, action)
         await interactions.handle(interaction, work, self.defer_after, force_ephemeral=True)
 
     # -- connection -----------------------------------------------------------------------------
     async def _connect(self) -> None:
         client = self.client
-        token = self.services.settings.discord_token
+        token = self.deps.settings.discord_token
         assert token is not None
         try:
             await client.login(token.get_secret_value())

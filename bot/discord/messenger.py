@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.outbound import OutMessage
+from bot.core.outbound import DeliveryRefused, OutMessage
 from bot.core.targets import Target
 from bot.discord import render
-from cogs.outbox.service import DeliveryRefused
 
 if TYPE_CHECKING:
     from bot.discord.client import DiscordRuntime

@@ -20,13 +20,14 @@ from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop
 from bot.core.commands import CommandSpec
 from bot.core.i18n import LOCALES
 from bot.core.permissions import Role
+from bot.telegram import activity as analytics
+from bot.telegram import command_handlers as commands
 from bot.telegram.facts import FactsCache
-from bot.telegram.handlers import analytics, commands
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.ratelimit import HearthRateLimiter
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.platform import PlatformDeps
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,11 @@ CURSOR = "telegram:update_id"
 class TelegramRuntime:
     name = "telegram"
 
-    def __init__(self, services: Services, poll_timeout: int = 30, rate_limiter: HearthRateLimiter | None = None):
+    def __init__(self, deps: PlatformDeps, poll_timeout: int = 30, rate_limiter: HearthRateLimiter | None = None):
         # PTB 22 warns on every RetryAfter unless told to use timedeltas (its future default).
         os.environ.setdefault("PTB_TIMEDELTA", "true")
-        self.services = services
-        settings = services.settings
+        self.deps = deps
+        settings = deps.settings
         assert settings.telegram_token is not None
         root = settings.telegram_api_base.rstrip("/")
         self.app: Application = (
@@ -75,7 +76,7 @@ class TelegramRuntime:
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
-        self._cursor = await self.services.cursors.get(CURSOR) or 0
+        self._cursor = await self.deps.cursors.get(CURSOR) or 0
         self._max_seen = self._cursor
         self.app.add_handler(TypeHandler(Update, self._dedupe), group=-1)
         for handler in commands.make_handlers(self):
@@ -85,16 +86,17 @@ class TelegramRuntime:
         self.app.add_error_handler(self._on_error)
         await self.app.initialize()
         self.username = self.app.bot.username or ""
-        self.services.spawn(self._set_menus())  # 12 calls; not worth delaying ready for
+        self.deps.spawn(self._set_menus())  # 12 calls; not worth delaying ready for
         await self.app.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
             allowed_updates=ALLOWED_UPDATES, timeout=self.poll_timeout, poll_interval=0.0, drop_pending_updates=False
         )
-        self.services.scheduler.every(
-            "telegram:cursor", self.services.settings.activity_flush_seconds, self.persist_cursor
-        )
         log.info("Telegram: polling as @%s", self.username)
+
+    async def tick(self) -> None:
+        """Periodic (bot/app.py schedules it): save the update cursor of buffered activity."""
+        await self.persist_cursor()
 
     async def stop(self) -> None:
         if self.app.updater is not None and self.app.updater.running:
@@ -127,17 +129,17 @@ class TelegramRuntime:
     async def persist_cursor(self) -> None:
         if self._max_seen > self._cursor:
             self._cursor = self._max_seen
-            await self.services.cursors.set(CURSOR, self._cursor)
+            await self.deps.cursors.set(CURSOR, self._cursor)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram handler error for update %s", getattr(update, "update_id", "?"), exc_info=context.error)
 
     # -- command menus per scope and language ---------------------------------------------------
     async def _set_menus(self) -> None:
-        registry = self.services.registry
-        member = [s for s in registry.commands if s.telegram and s.role == Role.MEMBER and not s.private_only]
-        private = [s for s in registry.commands if s.telegram and s.role == Role.MEMBER]
-        staff = [s for s in registry.commands if s.telegram]
+        registry = self.deps.registry
+        member = [s for s in registry.commands if s.telegram and s.role == Role.MEMBER and s.where.in_group]
+        private = [s for s in registry.commands if s.telegram and s.role == Role.MEMBER and s.where.in_private]
+        staff = [s for s in registry.commands if s.telegram and s.where.in_group]
         scopes = (
             (BotCommandScopeDefault(), member),
             (BotCommandScopeAllPrivateChats(), private),

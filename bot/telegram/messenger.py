@@ -8,10 +8,9 @@ from telegram import Bot, InputFile, LinkPreviewOptions, Message, ReplyParameter
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.core.outbound import OutMessage
+from bot.core.outbound import DeliveryRefused, OutMessage
 from bot.core.targets import Target
 from bot.telegram.render import keyboard, split_html, to_html
-from cogs.outbox.service import DeliveryRefused
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

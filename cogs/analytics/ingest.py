@@ -9,15 +9,24 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from bot.core.clock import Clock
-from cogs.analytics.models import ActivityKind, ActivityRow, MembershipSeen, MessageSeen, ReactionSeen
+from bot.core.hub import (
+    ActivityWritten,
+    EventHub,
+    MemberActed,
+    MemberJoined,
+    MemberLeft,
+    MembershipSeen,
+    MessageSeen,
+    ReactionSeen,
+)
+from cogs.analytics.models import ActivityKind, ActivityRow
 from cogs.analytics.ports import ActivityRepo
 from cogs.community.directory import Directory
 
 log = logging.getLogger(__name__)
-MESSAGE, REACTION, RSVP = ActivityKind.MESSAGE.value, ActivityKind.REACTION.value, ActivityKind.RSVP.value
+MESSAGE, REACTION = ActivityKind.MESSAGE.value, ActivityKind.REACTION.value
 
 
 class ActivityIngest:
@@ -26,10 +35,12 @@ class ActivityIngest:
         directory: Directory,
         repo: ActivityRepo,
         clock: Clock,
+        hub: EventHub,
         max_rows: int = 5000,
         on_full: Callable[[], None] | None = None,
     ) -> None:
         self.directory = directory
+        self.hub = hub
         self.repo = repo
         self.clock = clock
         self.max_rows = max_rows
@@ -40,6 +51,13 @@ class ActivityIngest:
         self.on_full = on_full
         self._flush_requested = False  # one flush request per full buffer, not one per message
         self.flushed_total = 0
+
+    def subscribe(self) -> None:
+        """Analytics hears everything: platform activity, joins and leaves, and features' actions."""
+        self.hub.subscribe(MessageSeen, self._add)
+        self.hub.subscribe(ReactionSeen, self._add)
+        self.hub.subscribe(MembershipSeen, self.membership)
+        self.hub.subscribe(MemberActed, self.acted)
 
     # -- called by adapters, must be cheap -------------------------------------------------
     def message(self, event: MessageSeen) -> None:
@@ -54,16 +72,17 @@ class ActivityIngest:
             self._flush_requested = True
             self.on_full()
 
-    def rsvp(self, event: Any, member_id: int) -> None:
-        """An RSVP is activity (already resolved to ids): it rides along with the next flush."""
+    def acted(self, event: MemberActed) -> None:
+        """A feature's action (RSVP, vote, …) is activity, already resolved to ids: it rides along with the
+        next flush."""
         self._resolved.append(
             ActivityRow(
                 event.community_id,
-                member_id,
-                event.channel.platform.value,
-                event.channel.chat_id,
-                RSVP,
-                self.clock.now(),
+                event.member_id,
+                event.platform,
+                event.channel_id,
+                event.kind,
+                event.at,
                 None,
                 None,
                 0,
@@ -82,7 +101,24 @@ class ActivityIngest:
         community = await self.directory.community(event.platform, event.scope_id, event.scope_title, now)
         member_id = await self.directory.member_id(event.platform, event.user_id, event.display_name, now)
         await self.directory.ensure_memberships([(community.id, member_id)], now)
-        await self.repo.record_membership(community.id, member_id, event.platform, event.joined, event.at)
+        rejoined = await self.repo.record_membership(community.id, member_id, event.platform, event.joined, event.at)
+        if event.joined:
+            await self.hub.deliver(
+                MemberJoined(
+                    community.id,
+                    member_id,
+                    event.platform,
+                    event.scope_id,
+                    event.user_id,
+                    event.display_name,
+                    event.at,
+                    rejoined,
+                )
+            )
+        else:
+            await self.hub.deliver(
+                MemberLeft(community.id, member_id, event.platform, event.scope_id, event.user_id, event.at)
+            )
 
     async def _member_ids(self, batch: list[MessageSeen | ReactionSeen], now: datetime) -> dict[tuple[str, str], int]:
         """Every platform user the batch names → member id; only unseen ones cost a query."""
@@ -126,7 +162,10 @@ class ActivityIngest:
                 self._resolved[:0] = resolved
                 raise
         self.flushed_total += len(batch) + len(resolved)
-        return len(batch) + len(resolved)
+        written = prepared + resolved
+        if written and self.hub.subscribers(ActivityWritten):
+            self.hub.publish(ActivityWritten(tuple(written)))
+        return len(written)
 
     async def _prepare(self, batch: list[MessageSeen | ReactionSeen]) -> list[ActivityRow]:
         now = self.clock.now()

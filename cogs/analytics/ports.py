@@ -18,7 +18,9 @@ class ActivityRepo(Protocol):
 
     async def record_membership(
         self, community_id: int, member_id: int, platform: str, joined: bool, at: datetime
-    ) -> None: ...
+    ) -> bool:
+        """Record a join or leave; True when it is a join by someone who had joined this community before."""
+        ...
 
     async def daily(self, community_id: int, since: date | None = None) -> list[MemberDay]: ...
 

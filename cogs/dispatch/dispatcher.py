@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.clock import Clock
-from bot.core.commands import Caller, CommandSpec, Invocation, Place, Registry, Reply
+from bot.core.commands import Caller, CommandSpec, Invocation, Place, Registry, Reply, Where
 from bot.core.errors import MissingArgument, PermissionDenied, UnknownCommand, UserError
 from bot.core.i18n import normalise_locale, pick_locale, t_
 from bot.core.identity import Platform, PlatformId
@@ -46,6 +46,7 @@ class Dispatcher:
                 description=t_("Stop the question I am asking you"),
                 handler=self._cancel,
                 telegram=("cancel",),
+                where=Where.ANYWHERE,
                 needs_community=False,
             )
         )
@@ -226,8 +227,10 @@ class Dispatcher:
                     role=spec.role.label,
                 )
             )
-        if spec.private_only and not inv.place.is_private:
+        if not spec.where.in_group and not inv.place.is_private:
             raise PermissionDenied(t_("Use this command in a private chat with me."))
+        if not spec.where.in_private and inv.place.is_private:
+            raise PermissionDenied(t_("Use this command in your community's group or server, not here."))
         if spec.needs_community and inv.community_id is None:
             raise PermissionDenied(t_("Use this command in your community's group or server, not here."))
 

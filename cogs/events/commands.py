@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.core.commands import Arg, ArgKind, ButtonRoute, CommandSpec, Registry
+from bot.core.commands import Arg, ArgKind, ButtonRoute, CommandSpec, Registry, Where
 from bot.core.i18n import t_
 from bot.core.permissions import Role
 from cogs.events.service import EDITABLE, EventService
@@ -112,6 +112,7 @@ def register(registry: Registry, service: EventService) -> None:
             key="event.list",
             description=t_("Upcoming events, with RSVP buttons"),
             handler=service.upcoming,
+            where=Where.ANYWHERE,
             discord=("event", "list"),
             telegram=("events",),
         ),
@@ -119,6 +120,7 @@ def register(registry: Registry, service: EventService) -> None:
             key="event.mine",
             description=t_("Events you answered, with your answer"),
             handler=service.mine,
+            where=Where.ANYWHERE,
             discord=("event", "mine"),
             telegram=("myevents",),
         ),
@@ -126,6 +128,7 @@ def register(registry: Registry, service: EventService) -> None:
             key="event.ics",
             description=t_("Calendar file for one event or all upcoming ones"),
             handler=service.ics,
+            where=Where.ANYWHERE,
             discord=("event", "ics"),
             telegram=("ics",),
             args=(

@@ -23,7 +23,7 @@ from cogs.events.models import Event, EventStatus, NewEvent, Reminder, ReminderS
 from cogs.events.ports import EventRepo
 from cogs.events.recurrence import next_occurrence
 from cogs.members.ports import MemberRepo
-from cogs.outbox.models import OutboxItem
+from cogs.outbox.models import OutboxItem, OutboxKey
 from cogs.outbox.service import Outbox
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,13 @@ RETRY = timedelta(minutes=1)
 
 class Timer(Protocol):
     def at(self, job_id: str, when: datetime, job: Callable[[], Awaitable[object]], grace_seconds: int) -> None: ...
+
+
+FEATURE = "event"
+
+
+def _key(event: Event, part: str, member_id: int | None = None) -> OutboxKey:
+    return OutboxKey(FEATURE, str(event.id), part, member_id)
 
 
 class ReminderService:
@@ -58,7 +65,7 @@ class ReminderService:
         self.grace = grace
         self.publish: Callable[[Event], Awaitable[None]] | None = None  # set by EventService
         self._lock = asyncio.Lock()
-        outbox.on_refused.append(self._dm_refused)
+        outbox.when_refused(FEATURE, self._dm_refused)
 
     # -- schedule --------------------------------------------------------------------------------------
     async def schedule(self, event: Event) -> None:
@@ -131,9 +138,7 @@ class ReminderService:
         # repeats the enqueue, which the unique keys make harmless.
         is_late = late > LATE_AFTER
         channel_copy = render.reminder(event, left, is_late)
-        copies = [
-            (f"event:{event.id}:r{minutes}:channel", event.channel, channel_copy, community_locale, reminder.due_at)
-        ]
+        copies = [(_key(event, f"r{minutes}:channel"), event.channel, channel_copy, community_locale, reminder.due_at)]
         for rsvp in await self.repo.rsvps(event.id):
             if rsvp.status is not RsvpStatus.GOING:
                 continue
@@ -142,7 +147,7 @@ class ReminderService:
                 continue
             locale, zone = await self.locale_and_zone(rsvp.member_id)
             message = render.reminder(event, left, is_late, zone)
-            key = f"event:{event.id}:r{minutes}:m{rsvp.member_id}"
+            key = _key(event, f"r{minutes}", rsvp.member_id)
             copies.append((key, target, message, locale or community_locale, reminder.due_at))
         await self.outbox.enqueue_many(copies)
         await self.repo.mark_reminder(event.id, reminder.offset, ReminderStatus.SENT)
@@ -162,7 +167,7 @@ class ReminderService:
         locale, _zone = await self.locale_and_zone(event.organizer_id)
         if target is not None:
             await self.outbox.enqueue(
-                f"event:{event.id}:missed{minutes}:organizer",
+                _key(event, f"missed{minutes}:organizer"),
                 target,
                 text,
                 locale or await self.community_locale(event),
@@ -171,7 +176,7 @@ class ReminderService:
         community = await self.communities.get(event.community_id)
         if community is not None and community.manager_channel is not None:
             await self.outbox.enqueue(
-                f"event:{event.id}:missed{minutes}:managers", community.manager_channel, text, community.locale, now
+                _key(event, f"missed{minutes}:managers"), community.manager_channel, text, community.locale, now
             )
 
     async def _roll_series(self, now: datetime) -> None:
@@ -226,7 +231,7 @@ class ReminderService:
             )
             stamp = int(now.timestamp())
             await self.outbox.enqueue(
-                f"event:{event.id}:promoted:m{member_id}:{stamp}",
+                _key(event, f"promoted:{stamp}", member_id),
                 target,
                 message,
                 locale or await self.community_locale(event),
@@ -253,7 +258,7 @@ class ReminderService:
             else:
                 lines = [t_("**{title}** has changed:", title=event.title), *render.event_lines(event, None, zone)]
             await self.outbox.enqueue(
-                f"event:{event.id}:{kind}:{event.sequence}:m{rsvp.member_id}",
+                _key(event, f"{kind}:{event.sequence}", rsvp.member_id),
                 target,
                 OutMessage(tuple(lines)),
                 locale or await self.community_locale(event),
@@ -263,17 +268,16 @@ class ReminderService:
 
     async def _dm_refused(self, item: OutboxItem) -> None:
         """A reminder DM the platform refused (blocked, never started the bot) → mention in the channel."""
-        parts = item.key.split(":")
-        member = next((p[1:] for p in parts[2:] if p.startswith("m") and p[1:].isdigit()), None)
-        if parts[0] != "event" or member is None or item.key.endswith(":fallback") or not item.target.dm:
+        key = item.key
+        if key.member_id is None or key.fallback or not item.target.dm:
             return  # only per-member DMs of events (reminders, promotions, notices) fall back
-        event = await self.repo.get(int(parts[1]))
+        event = await self.repo.get(int(key.subject))
         if event is None:
             return
         user_id = item.target.chat_id
-        name = await self._name_of(int(member))
+        name = await self._name_of(key.member_id)
         who = UserRef(user_id, name)
-        is_reminder = parts[2].startswith("r")
+        is_reminder = key.part.startswith("r")
         intro = (
             t_("{member}, a reminder for you:", member=who)
             if is_reminder
@@ -284,7 +288,7 @@ class ReminderService:
             mentions=MentionPolicy.USERS,
             mention_ids=(user_id,),
         )
-        await self.outbox.enqueue(item.key + ":fallback", event.channel, message, item.locale, item.due_at)
+        await self.outbox.enqueue(key.as_fallback(), event.channel, message, item.locale, item.due_at)
 
     # -- members ---------------------------------------------------------------------------------------
     async def dm_target(self, member_id: int, platform: str) -> Target | None:

@@ -13,6 +13,7 @@ from typing import Any
 from bot.core.clock import Clock
 from bot.core.commands import Invocation, Reply
 from bot.core.errors import BadArgument, NotFound, PermissionDenied, PlatformLimitation
+from bot.core.hub import EventHub, MemberActed
 from bot.core.i18n import t_, tn_
 from bot.core.outbound import Attachment, Messenger, OutMessage
 from cogs.events import render
@@ -48,14 +49,15 @@ class EventService:
         reminders: ReminderService,
         messengers: Callable[[str], Messenger | None],
         clock: Clock,
+        hub: EventHub,
     ) -> None:
         self.repo = repo
+        self.hub = hub
         self.members = members
         self.reminders = reminders
         self.messengers = messengers
         self.clock = clock
         self._locks: dict[int, asyncio.Lock] = {}
-        self.on_rsvp: list[Callable[[Event, int], None]] = []  # analytics: an RSVP is activity
 
     # -- create / edit / cancel ---------------------------------------------------------------------
     async def create(self, inv: Invocation, args: dict[str, Any]) -> Reply:
@@ -166,8 +168,10 @@ class EventService:
         async with self._lock(event.id):
             change = await self._apply(event, inv.member_id, wanted, inv.now)
         if change.changed:
-            for hook in self.on_rsvp:
-                hook(event, inv.member_id)
+            channel = event.channel
+            self.hub.publish(
+                MemberActed(event.community_id, inv.member_id, channel.platform.value, channel.chat_id, "rsvp", inv.now)
+            )
             await self.reminders.notify_promoted(event, change.promoted)
             await self.refresh_posts(event)
         return Reply.of(OutMessage.of(_rsvp_answer(event, change), ephemeral=True))

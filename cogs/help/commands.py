@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.core.commands import CommandSpec, Registry
+from bot.core.commands import CommandSpec, Registry, Where
 from bot.core.i18n import t_
 from cogs.help.service import HelpService
 
@@ -13,6 +13,7 @@ def register(registry: Registry, service: HelpService) -> None:
             handler=service.help,
             discord=("help",),
             telegram=("help", "start"),
+            where=Where.ANYWHERE,
             needs_community=False,
         )
     )

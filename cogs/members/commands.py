@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.core.commands import Arg, ArgKind, ButtonRoute, CommandSpec, Registry
+from bot.core.commands import Arg, ArgKind, ButtonRoute, CommandSpec, Registry, Where
 from bot.core.i18n import t_
 from cogs.members.service import MemberService
 
@@ -14,6 +14,7 @@ def register(registry: Registry, service: MemberService) -> None:
             discord=("language",),
             telegram=("language",),
             args=(Arg("language", ArgKind.LOCALE, t_("en, fi, de or ru"), required=False),),
+            where=Where.ANYWHERE,
             needs_community=False,
         ),
         CommandSpec(
@@ -31,6 +32,7 @@ def register(registry: Registry, service: MemberService) -> None:
                     max_length=64,
                 ),
             ),
+            where=Where.ANYWHERE,
             needs_community=False,
         ),
         CommandSpec(
@@ -42,6 +44,7 @@ def register(registry: Registry, service: MemberService) -> None:
             args=(
                 Arg("code", ArgKind.TEXT, t_("the code you got on the other platform"), required=False, max_length=20),
             ),
+            where=Where.ANYWHERE,
             needs_community=False,
         ),
     )

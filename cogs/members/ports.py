@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from cogs.members.models import Identity, MemberSettings
 
@@ -28,10 +28,6 @@ class MemberRepo(Protocol):
 
     async def set_timezone(self, member_id: int, timezone: str | None) -> None: ...
 
-    async def merge(self, keep_id: int, drop_id: int) -> None:
-        """Move every identity, setting and membership of `drop_id` onto `keep_id`, then delete it."""
-        ...
-
 
 class LinkCodeRepo(Protocol):
     async def create(self, code: str, kind: str, owner_id: int, platform: str, expires_at: datetime) -> None: ...
@@ -39,3 +35,48 @@ class LinkCodeRepo(Protocol):
     async def consume(self, code: str, kind: str, now: datetime) -> tuple[int, str] | None:
         """Mark an unexpired, unused code used; return (owner_id, platform it was issued on) or None."""
         ...
+
+
+# -- the member-data contract ----------------------------------------------------------------------
+# Every table that holds a member id belongs to one feature, whose storage implements MemberDataPart
+# for it. `/link` merges through all parts in one transaction; `/privacy` exports and erases through
+# them. tests/storage/test_member_data.py fails for a member column that no part claims.
+
+
+class MemberDataPart(Protocol):
+    """One feature's member data. `tx` is the storage's open transaction (opaque to features)."""
+
+    @property
+    def feature(self) -> str:
+        """Names the part in exports, e.g. "events"."""
+        ...
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every "table.column" holding a member id that this part owns."""
+        ...
+
+    async def merge(self, tx: Any, keep_id: int, drop_id: int) -> None:
+        """Move `drop_id`'s rows onto `keep_id`: history kept, no duplicate answers, nothing counted twice."""
+        ...
+
+    async def export(self, tx: Any, member_id: int) -> dict[str, Any]:
+        """Everything this feature stores about the member, JSON-ready (ISO times, plain values)."""
+        ...
+
+    async def erase(self, tx: Any, member_id: int, anonymous_id: int) -> None:
+        """Remove the member's personal data. Aggregates keep their counts by moving to `anonymous_id`,
+        a fresh member with no identity, so totals stay right and nobody can be told apart."""
+        ...
+
+
+class MemberData(Protocol):
+    """The contract run across every feature at once, in one transaction."""
+
+    async def merge(self, keep_id: int, drop_id: int) -> None: ...
+
+    async def export(self, member_id: int) -> dict[str, dict[str, Any]]:
+        """{feature: that feature's export}."""
+        ...
+
+    async def erase(self, member_id: int) -> None: ...

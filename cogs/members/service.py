@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.clock import Clock
 from bot.core.commands import Invocation, Reply
 from bot.core.errors import BadArgument
+from bot.core.hub import EventHub, MembersMerged
 from bot.core.i18n import LOCALE_NAMES, LOCALES, t_
 from bot.core.outbound import Button, ButtonStyle, OutMessage
 from cogs.community.directory import Directory
 from cogs.members.link_codes import LinkCodes
-from cogs.members.ports import MemberRepo
+from cogs.members.ports import MemberData, MemberRepo
 
 
 class MemberService:
-    def __init__(self, members: MemberRepo, codes: LinkCodes, directory: Directory, clock: Clock) -> None:
+    def __init__(
+        self, members: MemberRepo, codes: LinkCodes, directory: Directory, member_data: MemberData, hub: EventHub
+    ) -> None:
         self.members = members
         self.codes = codes
         self.directory = directory
-        self.clock = clock
+        self.member_data = member_data
+        self.hub = hub
 
     # -- /language ----------------------------------------------------------------------------
     async def language(self, inv: Invocation, args: dict[str, Any]) -> Reply:
@@ -99,6 +102,7 @@ class MemberService:
             raise BadArgument(t_("These accounts are already linked."))
         if issued_on == inv.platform.value:
             raise BadArgument(t_("Use the code on your other platform, not where you got it."))
-        await self.members.merge(keep_id=owner_id, drop_id=inv.member_id)
-        self.directory.forget()
+        # Every feature's rows move in one transaction (the member-data contract): nothing lost, nothing twice.
+        await self.member_data.merge(keep_id=owner_id, drop_id=inv.member_id)
+        await self.hub.deliver(MembersMerged(keep_id=owner_id, drop_id=inv.member_id))
         return Reply.of(OutMessage.of(t_("Linked. Your accounts now count as one member."), ephemeral=True))

@@ -5,17 +5,19 @@ from typing import Protocol
 
 from bot.core.outbound import OutMessage
 from bot.core.targets import Target
-from cogs.outbox.models import OutboxItem, OutboxStatus
+from cogs.outbox.models import OutboxItem, OutboxKey, OutboxStatus
 
 
 class OutboxRepo(Protocol):
     async def enqueue(
-        self, key: str, target: Target, message: OutMessage, locale: str, due_at: datetime, now: datetime
+        self, key: OutboxKey, target: Target, message: OutMessage, locale: str, due_at: datetime, now: datetime
     ) -> bool:
         """Insert unless the key exists; True when inserted."""
         ...
 
-    async def enqueue_many(self, items: list[tuple[str, Target, OutMessage, str, datetime]], now: datetime) -> int:
+    async def enqueue_many(
+        self, items: list[tuple[OutboxKey, Target, OutMessage, str, datetime]], now: datetime
+    ) -> int:
         """Insert (key, target, message, locale, due_at) rows whose key is new, in one transaction."""
         ...
 
@@ -25,4 +27,4 @@ class OutboxRepo(Protocol):
         self, item_id: int, status: OutboxStatus, now: datetime, *, late: bool = False, error: str | None = None
     ) -> None: ...
 
-    async def get(self, key: str) -> OutboxItem | None: ...
+    async def get(self, key: OutboxKey) -> OutboxItem | None: ...

@@ -10,19 +10,16 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
-from bot.core.outbound import Messenger, OutMessage
+from bot.core.outbound import DeliveryRefused, Messenger, OutMessage
 from bot.core.targets import Target
-from cogs.outbox.models import OutboxItem, OutboxStatus
+from cogs.outbox.models import OutboxItem, OutboxKey, OutboxStatus
 from cogs.outbox.ports import OutboxRepo
 
 log = logging.getLogger(__name__)
+Hook = Callable[[OutboxItem], Awaitable[None]]
 
 DEFAULT_GRACE = timedelta(hours=1)
 CONCURRENCY = 50  # sends in flight at once; the platform rate limiter decides the actual pace
-
-
-class DeliveryRefused(Exception):
-    """Raised by a messenger when the platform refused for good (not a rate limit)."""
 
 
 class Outbox:
@@ -37,16 +34,25 @@ class Outbox:
         self.messengers = messengers
         self.clock = clock
         self.grace = grace
-        # Features react to sends that could not happen (e.g. a DM refused → post in the channel).
-        self.on_missed: list[Callable[[OutboxItem], Awaitable[None]]] = []
-        self.on_refused: list[Callable[[OutboxItem], Awaitable[None]]] = []
+        # Features react to their own sends that could not happen (a DM refused → post in the channel).
+        self._on_missed: dict[str, list[Hook]] = {}
+        self._on_refused: dict[str, list[Hook]] = {}
         self._lock = asyncio.Lock()
         self._queued_by_hooks = False
 
-    async def enqueue(self, key: str, target: Target, message: OutMessage, locale: str, due_at: datetime) -> bool:
+    def when_missed(self, feature: str, hook: Hook) -> None:
+        """`hook(item)` runs for each of `feature`'s sends that came due past its grace (not sent)."""
+        self._on_missed.setdefault(feature, []).append(hook)
+
+    def when_refused(self, feature: str, hook: Hook) -> None:
+        """`hook(item)` runs for each of `feature`'s sends the platform refused for good; what it enqueues
+        goes out in the same delivery pass."""
+        self._on_refused.setdefault(feature, []).append(hook)
+
+    async def enqueue(self, key: OutboxKey, target: Target, message: OutMessage, locale: str, due_at: datetime) -> bool:
         return await self.repo.enqueue(key, target, message, locale, due_at, self.clock.now())
 
-    async def enqueue_many(self, items: list[tuple[str, Target, OutMessage, str, datetime]]) -> int:
+    async def enqueue_many(self, items: list[tuple[OutboxKey, Target, OutMessage, str, datetime]]) -> int:
         return await self.repo.enqueue_many(items, self.clock.now())
 
     async def deliver_due(self) -> int:
@@ -73,8 +79,8 @@ class Outbox:
         late = now - item.due_at
         if late > self.grace:
             await self.repo.mark(item.id, OutboxStatus.MISSED, now)
-            log.warning("outbox %s missed: due %s, now %s", item.key, item.due_at, now)
-            for hook in self.on_missed:
+            log.warning("outbox %s missed: due %s, now %s", item.key.text, item.due_at, now)
+            for hook in self._on_missed.get(item.key.feature, ()):
                 await hook(item)
             return False
         messenger = self.messengers(item.target.platform.value)
@@ -84,12 +90,12 @@ class Outbox:
             await messenger.send(item.target, item.message, item.locale)
         except DeliveryRefused as exc:
             await self.repo.mark(item.id, OutboxStatus.FAILED, now, error=str(exc)[:500])
-            for hook in self.on_refused:
+            for hook in self._on_refused.get(item.key.feature, ()):
                 await hook(item)
             self._queued_by_hooks = True
             return False
         except Exception:
-            log.exception("outbox %s: send failed, will retry", item.key)
+            log.exception("outbox %s: send failed, will retry", item.key.text)
             return False
         await self.repo.mark(item.id, OutboxStatus.SENT, self.clock.now(), late=late > timedelta(minutes=1))
         return True

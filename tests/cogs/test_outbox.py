@@ -5,10 +5,9 @@ from datetime import timedelta
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.i18n import t_
-from bot.core.outbound import OutMessage
+from bot.core.outbound import DeliveryRefused, OutMessage
 from bot.core.targets import Target
-from cogs.outbox.models import OutboxStatus
-from cogs.outbox.service import DeliveryRefused
+from cogs.outbox.models import OutboxKey, OutboxStatus
 from tests.conftest import START
 
 
@@ -36,8 +35,12 @@ async def test_due_item_is_sent_once_even_if_enqueued_twice(services: Services, 
     messenger = RecordingMessenger()
     services.messengers["telegram"] = messenger
     target = Target.direct("telegram", "42")
-    assert await services.outbox.enqueue("r:1:42", target, reminder(), "fi", START + timedelta(minutes=5))
-    assert not await services.outbox.enqueue("r:1:42", target, reminder(), "fi", START + timedelta(minutes=5))
+    assert await services.outbox.enqueue(
+        OutboxKey("t", "1", "r42"), target, reminder(), "fi", START + timedelta(minutes=5)
+    )
+    assert not await services.outbox.enqueue(
+        OutboxKey("t", "1", "r42"), target, reminder(), "fi", START + timedelta(minutes=5)
+    )
     assert await services.outbox.deliver_due() == 0  # not due yet
     clock.advance(timedelta(minutes=5))
     assert await services.outbox.deliver_due() == 1
@@ -52,16 +55,18 @@ async def test_overdue_within_grace_is_sent_late_past_grace_is_missed(services: 
     missed: list[str] = []
 
     async def note(item):  # type: ignore[no-untyped-def]
-        missed.append(item.key)
+        missed.append(item.key.subject)
 
-    services.outbox.on_missed.append(note)
-    await services.outbox.enqueue("late", Target.direct("telegram", "1"), reminder(1), "en", START)
-    await services.outbox.enqueue("gone", Target.direct("telegram", "2"), reminder(2), "en", START - timedelta(hours=2))
+    services.outbox.when_missed("t", note)
+    await services.outbox.enqueue(OutboxKey("t", "late", "p"), Target.direct("telegram", "1"), reminder(1), "en", START)
+    await services.outbox.enqueue(
+        OutboxKey("t", "gone", "p"), Target.direct("telegram", "2"), reminder(2), "en", START - timedelta(hours=2)
+    )
     clock.advance(timedelta(minutes=30))
     assert await services.outbox.deliver_due() == 1
     assert missed == ["gone"]
-    late = await services.outbox.repo.get("late")  # type: ignore[attr-defined]
-    gone = await services.outbox.repo.get("gone")  # type: ignore[attr-defined]
+    late = await services.outbox.repo.get(OutboxKey("t", "late", "p"))  # type: ignore[attr-defined]
+    gone = await services.outbox.repo.get(OutboxKey("t", "gone", "p"))  # type: ignore[attr-defined]
     assert late.status is OutboxStatus.SENT and gone.status is OutboxStatus.MISSED
 
 
@@ -69,14 +74,14 @@ async def test_refused_send_is_marked_failed_not_retried(services: Services) -> 
     messenger = RecordingMessenger()
     messenger.refuse.add("9")
     services.messengers["telegram"] = messenger
-    await services.outbox.enqueue("x", Target.direct("telegram", "9"), reminder(), "en", START)
+    await services.outbox.enqueue(OutboxKey("t", "x", "p"), Target.direct("telegram", "9"), reminder(), "en", START)
     await services.outbox.deliver_due()
-    item = await services.outbox.repo.get("x")  # type: ignore[attr-defined]
+    item = await services.outbox.repo.get(OutboxKey("t", "x", "p"))  # type: ignore[attr-defined]
     assert item.status is OutboxStatus.FAILED
 
 
 async def test_send_for_a_platform_not_running_stays_pending(services: Services) -> None:
-    await services.outbox.enqueue("y", Target.direct("discord", "9"), reminder(), "en", START)
+    await services.outbox.enqueue(OutboxKey("t", "y", "p"), Target.direct("discord", "9"), reminder(), "en", START)
     assert await services.outbox.deliver_due() == 0
-    item = await services.outbox.repo.get("y")  # type: ignore[attr-defined]
+    item = await services.outbox.repo.get(OutboxKey("t", "y", "p"))  # type: ignore[attr-defined]
     assert item.status is OutboxStatus.PENDING

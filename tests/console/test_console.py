@@ -8,7 +8,9 @@ from bot.console.repl import ConsoleSession
 
 def session(services: Services, persona: str = "member") -> tuple[ConsoleSession, list[str]]:
     out: list[str] = []
-    return ConsoleSession(services, out.append, persona, "alice"), out
+    console = ConsoleSession(services.deps, out.append, persona, "alice")
+    services.messengers["console"] = console.messenger
+    return console, out
 
 
 async def test_member_sees_member_help_and_manager_sees_more(services: Services) -> None:

@@ -76,7 +76,7 @@ async def make_runtime(dc_services: Services) -> AsyncIterator[RuntimeFactory]:
         kw.setdefault("guild_ready_timeout", 0.01)
         kw.setdefault("sync_guilds", [GUILD])
         kw.setdefault("ready_timeout", 5.0)
-        runtime = DiscordRuntime(dc_services, **kw)
+        runtime = DiscordRuntime(dc_services.deps, **kw)
         dc_services.messengers["discord"] = runtime.messenger
         built.append(runtime)
         return runtime

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.app import Services
-from bot.core.commands import Arg, ArgKind, CommandSpec, Invocation, Reply
+from bot.core.commands import Arg, ArgKind, CommandSpec, Invocation, Reply, Where
 from bot.core.i18n import t_
 from bot.core.outbound import OutMessage
 from bot.discord.client import DiscordRuntime
@@ -195,7 +195,7 @@ async def test_an_answer_of_several_messages_sends_follow_ups_that_never_ping(
 
     text_arg = Arg("text", ArgKind.TEXT, t_("the code you got on the other platform"), max_length=50)
     dc_services.registry.add(CommandSpec("test.echo", t_("Staff roles saved."), echo, discord=("echo",),
-                                         args=(text_arg,), needs_community=False))  # fmt: skip
+                                         args=(text_arg,), where=Where.ANYWHERE, needs_community=False))  # fmt: skip
     await make_runtime().start()
     interaction = await fake.invoke_slash(GUILD, GENERAL, ALICE, "echo", {"text": "@everyone hi"})
     record = await fake.wait_for_callback(interaction)
@@ -213,7 +213,7 @@ async def test_an_unexpected_failure_is_logged_and_answered_with_an_apology(
     async def broken(*_args: object, **_kw: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(runtime.services.dispatcher, "run", broken)
+    monkeypatch.setattr(runtime.deps.dispatcher, "run", broken)
     with caplog.at_level(logging.ERROR, logger="bot.discord"):
         interaction = await fake.invoke_slash(GUILD, GENERAL, ALICE, "help", locale="fi")
         text = await answered(fake, interaction)

@@ -11,8 +11,8 @@ from discord.app_commands import TranslationContextLocation as Where
 from bot.core.commands import Arg, ArgKind
 from bot.core.i18n import Moment, UserRef, t_
 from bot.core.outbound import Attachment, Button, ButtonStyle, MentionPolicy, OutMessage
-from bot.discord.exts.commands import ArgOption, HearthTranslator, localised
 from bot.discord.render import MAX_CONTENT, payloads, split_text, to_markdown
+from bot.discord.slash_commands import ArgOption, HearthTranslator, localised
 
 
 def test_user_text_is_escaped_and_cannot_ping_or_add_markup() -> None:

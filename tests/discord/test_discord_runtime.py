@@ -16,10 +16,9 @@ from bot.app import Services
 from bot.core.commands import Caller, Place
 from bot.core.i18n import UserRef, t_
 from bot.core.identity import Platform, PlatformId
-from bot.core.outbound import Button, MentionPolicy, OutMessage
+from bot.core.outbound import Button, DeliveryRefused, MentionPolicy, OutMessage
 from bot.core.targets import Target
 from bot.discord.client import DiscordRuntime
-from cogs.outbox.service import DeliveryRefused
 from storage.tables import activity_events
 from tests.discord.conftest import ALICE, BOB, GENERAL, GUILD, RuntimeFactory, answered, slash
 from tests.fakes.discord import FakeDiscord

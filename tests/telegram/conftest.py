@@ -64,7 +64,7 @@ async def tg_services(tmp_path: Path, tg: FakeTelegram) -> AsyncIterator[Service
 @pytest.fixture
 async def runtime(tg_services: Services, tg: FakeTelegram, waits: Waits) -> AsyncIterator[TelegramRuntime]:
     limiter = HearthRateLimiter(sleep=waits.sleep)
-    rt = TelegramRuntime(tg_services, poll_timeout=1, rate_limiter=limiter)
+    rt = TelegramRuntime(tg_services.deps, poll_timeout=1, rate_limiter=limiter)
     tg_services.messengers["telegram"] = rt.messenger
     await rt.start()
     await tg.wait_polling()

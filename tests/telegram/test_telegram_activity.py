@@ -76,7 +76,7 @@ async def test_updates_handled_before_a_restart_are_not_handled_again(
     update = tg.push_update(tg.message_update(GROUP, 100, "/help"))
     await tg.wait_for("sendMessage", count=1)
     await runtime.stop()
-    again = TelegramRuntime(tg_services, poll_timeout=1)
+    again = TelegramRuntime(tg_services.deps, poll_timeout=1)
     await again.start()
     try:
         tg.push_raw_update_again(update)

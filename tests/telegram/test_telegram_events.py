@@ -45,7 +45,7 @@ class Bot:
     @classmethod
     async def start(cls, tmp_path: Path, tg: FakeTelegram) -> Bot:
         services = await build_services(settings_for(tmp_path, tg))
-        runtime = TelegramRuntime(services, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=Waits([]).sleep))
+        runtime = TelegramRuntime(services.deps, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=Waits([]).sleep))
         services.messengers["telegram"] = runtime.messenger
         await runtime.start()
         services.scheduler.start()

@@ -1,1 +1,1 @@
-"""Per-feature Discord glue: `commands` (every registry command and button) and `analytics` (activity)."""
+"""Per-feature Discord glue beyond declared commands (native polls, timeouts, modals): `<feature>.py`."""

@@ -1,0 +1,1 @@
+"""Per-feature Telegram glue beyond declared commands (native polls, restrictions): `<feature>.py`."""

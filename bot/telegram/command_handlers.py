@@ -12,10 +12,9 @@ from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, fil
 from bot.core.commands import Caller, Place
 from bot.core.i18n import t_
 from bot.core.identity import Platform, PlatformId
-from bot.core.outbound import OutMessage
+from bot.core.outbound import DeliveryRefused, OutMessage
 from bot.core.targets import Target
 from bot.telegram.render import to_html
-from cogs.outbox.service import DeliveryRefused
 
 if TYPE_CHECKING:
     from bot.telegram.application import TelegramRuntime
@@ -74,7 +73,7 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         if name == "start":
             rest = ""  # a deep link's payload (t.me/bot?start=…) is Telegram's, not an argument
         place = place_of(message)
-        known = runtime.services.registry.by_telegram(name) is not None
+        known = runtime.deps.registry.by_telegram(name) is not None
         if not known and not (place.is_private or addressed):
             return  # another bot's command in a group: not ours to answer
         target = None
@@ -87,7 +86,7 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         ):
             target = PlatformId.of(Platform.TELEGRAM, replied.from_user.id)
         caller = await caller_of(runtime, message, message.from_user.id)
-        answer = await runtime.services.dispatcher.run_text(place, caller, name, rest, target)
+        answer = await runtime.deps.dispatcher.run_text(place, caller, name, rest, target)
         await send_answer(runtime, place.channel, answer, reply_to=message.message_id, person=message.from_user.id)
         await runtime.mark_done(update.update_id, durable=True)
 
@@ -108,7 +107,7 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
             facts,
             query.from_user.username,
         )
-        answer = await runtime.services.dispatcher.press(place, caller, query.data)
+        answer = await runtime.deps.dispatcher.press(place, caller, query.data)
         toast = _toast(answer)
         await query.answer(toast, show_alert=answer.error and toast is not None)
         if toast is None:
@@ -121,7 +120,7 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         if message is None or message.from_user is None or message.from_user.is_bot or not message.text:
             return
         place = place_of(message)
-        dispatcher = runtime.services.dispatcher
+        dispatcher = runtime.deps.dispatcher
         if not dispatcher.waiting(place, str(message.from_user.id)):
             return  # the common case: no API call for role facts on every group message
         caller = await caller_of(runtime, message, message.from_user.id)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from cogs.analytics.models import MembershipSeen, MessageSeen, ReactionSeen
+from bot.core.hub import EventHub, MembershipSeen, MessageSeen, ReactionSeen
 from cogs.analytics.text_signals import is_question, length_bucket
 
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ class ActivityRecorder:
         self._pending: set[asyncio.Task[None]] = set()
 
     @property
-    def ingest(self) -> Any:
-        return self.runtime.services.ingest
+    def hub(self) -> EventHub:
+        return self.runtime.deps.hub
 
     def _bot_id(self) -> int | None:
         user = self.runtime.client.user
@@ -51,7 +51,7 @@ class ActivityRecorder:
             if not u.bot and u.id != author_id and (str(u.id) != reply_to or u.id in typed)
         ]  # fmt: skip
         text = message.content or ""
-        self.ingest.message(
+        self.hub.publish(
             MessageSeen(
                 platform=PLATFORM,
                 scope_id=str(message.guild.id),
@@ -64,6 +64,8 @@ class ActivityRecorder:
                 mentioned_user_ids=tuple(dict.fromkeys(mentioned)),
                 is_question=is_question(text),
                 length_bucket=length_bucket(text),
+                message_id=str(message.id),
+                text=text,
             )
         )
 
@@ -84,7 +86,7 @@ class ActivityRecorder:
         if payload.member is not None and payload.member.bot:
             return
         guild = self.runtime.client.get_guild(payload.guild_id)
-        self.ingest.reaction(
+        self.hub.publish(
             ReactionSeen(
                 platform=PLATFORM,
                 scope_id=str(payload.guild_id),
@@ -92,7 +94,7 @@ class ActivityRecorder:
                 channel_id=str(payload.channel_id),
                 user_id=str(payload.user_id),
                 display_name=payload.member.display_name if payload.member else None,
-                at=self.runtime.services.clock.now(),
+                at=self.runtime.deps.clock.now(),
                 author_user_id=self._message_author(payload),
             )
         )
@@ -111,19 +113,19 @@ class ActivityRecorder:
     def on_member_join(self, member: discord.Member) -> None:
         if member.bot:
             return
-        at = member.joined_at or self.runtime.services.clock.now()
+        at = member.joined_at or self.runtime.deps.clock.now()
         seen = MembershipSeen(PLATFORM, str(member.guild.id), member.guild.name, str(member.id),
                               member.display_name, at, joined=True)  # fmt: skip
-        self._spawn(self.ingest.membership(seen))
+        self._spawn(self.hub.deliver(seen))
 
     def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         if payload.user.bot:
             return
         guild = self.runtime.client.get_guild(payload.guild_id)
         seen = MembershipSeen(PLATFORM, str(payload.guild_id), guild.name if guild else str(payload.guild_id),
-                              str(payload.user.id), payload.user.display_name, self.runtime.services.clock.now(),
+                              str(payload.user.id), payload.user.display_name, self.runtime.deps.clock.now(),
                               joined=False)  # fmt: skip
-        self._spawn(self.ingest.membership(seen))
+        self._spawn(self.hub.deliver(seen))
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:

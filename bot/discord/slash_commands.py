@@ -140,7 +140,7 @@ def _callback(runtime: DiscordRuntime, spec: CommandSpec) -> Callback:
 
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
         raw = {name: value for name, value in options.items() if value is not None}
-        work = runtime.services.dispatcher.run(place_of(interaction), caller_of(interaction), spec, raw)
+        work = runtime.deps.dispatcher.run(place_of(interaction), caller_of(interaction), spec, raw)
         await handle(interaction, work, runtime.defer_after)
 
     params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
@@ -162,8 +162,8 @@ def _command(runtime: DiscordRuntime, spec: CommandSpec, name: str, parent: app_
         name=name, description=localised(spec.description), callback=_callback(runtime, spec), parent=parent
     )
     if parent is None:
-        command.guild_only = spec.needs_community
-        command.allowed_contexts = GUILD_ONLY if spec.needs_community else ANYWHERE
+        command.guild_only = not spec.where.in_private
+        command.allowed_contexts = ANYWHERE if spec.where.in_private else GUILD_ONLY
         command.default_permissions = default_permissions(spec)
     return command
 
@@ -185,7 +185,7 @@ def group_permissions(specs: Sequence[CommandSpec]) -> discord.Permissions | Non
 def build_commands(runtime: DiscordRuntime) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
     top: list[app_commands.Command[Any, ..., None] | app_commands.Group] = []
     groups: dict[str, list[CommandSpec]] = {}
-    for spec in runtime.services.registry.commands:
+    for spec in runtime.deps.registry.commands:
         if len(spec.discord) == 1:
             top.append(_command(runtime, spec, spec.discord[0], None))
         elif len(spec.discord) == 2:
@@ -193,7 +193,7 @@ def build_commands(runtime: DiscordRuntime) -> list[app_commands.Command[Any, ..
         elif spec.discord:
             log.warning("Discord: %s has a path deeper than command + subcommand; not offered", spec.key)
     for name, specs in groups.items():
-        guild_only = all(s.needs_community for s in specs)
+        guild_only = not any(s.where.in_private for s in specs)
         group = app_commands.Group(
             name=name,
             description=" · ".join(s.discord[1] for s in specs)[:MAX_DESCRIPTION],
@@ -227,7 +227,7 @@ async def payload_digest(tree: app_commands.CommandTree[Any], guild: discord.abc
 async def sync(runtime: DiscordRuntime, tree: app_commands.CommandTree[Any], guild_ids: Sequence[int] | None) -> None:
     """Upload the commands (globally, or to the given guilds) only when they changed since the last sync."""
     scopes: list[discord.Object | None] = [discord.Object(g) for g in guild_ids] if guild_ids is not None else [None]
-    cursors = runtime.services.cursors
+    cursors = runtime.deps.cursors
     for guild in scopes:
         if guild is not None:
             tree.copy_global_to(guild=guild)

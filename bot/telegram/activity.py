@@ -10,7 +10,7 @@ from telegram import Chat, ChatMember, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, MessageReactionHandler, filters
 
-from cogs.analytics.models import MembershipSeen, MessageSeen, ReactionSeen
+from bot.core.hub import MembershipSeen, MessageSeen, ReactionSeen
 from cogs.analytics.text_signals import is_question, length_bucket
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         if message.chat.type not in GROUPS:
             return
         text = message.text or message.caption or ""
-        runtime.services.ingest.message(
+        runtime.deps.hub.publish(
             MessageSeen(
                 platform="telegram",
                 scope_id=str(message.chat.id),
@@ -82,6 +82,8 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
                 mentioned_user_ids=_mentioned(message),
                 is_question=is_question(text),
                 length_bucket=length_bucket(text),
+                message_id=str(message.message_id),
+                text=text,
             )
         )
         runtime.note_update(update.update_id)
@@ -90,7 +92,7 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
         reaction = update.message_reaction
         if reaction is None or reaction.user is None or reaction.user.is_bot or not reaction.new_reaction:
             return
-        runtime.services.ingest.reaction(
+        runtime.deps.hub.publish(
             ReactionSeen(
                 "telegram",
                 str(reaction.chat.id),
@@ -106,7 +108,7 @@ def make_handlers(runtime: TelegramRuntime) -> list[object]:
     async def record(chat: Chat, user: User, at: datetime, joined: bool) -> None:
         if recent.first(chat.id, user.id, joined):
             title = chat.title or str(chat.id)
-            await runtime.services.ingest.membership(
+            await runtime.deps.hub.deliver(
                 MembershipSeen("telegram", str(chat.id), title, str(user.id), user.full_name, at, joined=joined)
             )
 

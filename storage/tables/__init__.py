@@ -1,0 +1,33 @@
+"""The schema: one module per feature on one shared metadata (`base.metadata`). Migrations in
+storage/migrations are the truth for deployed databases; tests check that migrating an empty database
+yields exactly this metadata. A new feature adds `tables/<feature>.py` and imports it here."""
+
+from storage.tables.analytics import activity_daily, activity_events, activity_weekly, membership_events
+from storage.tables.base import Stamp, UTCDateTime, metadata
+from storage.tables.community import communities, community_links
+from storage.tables.events import event_posts, event_reminders, event_rsvps, events
+from storage.tables.members import community_members, link_codes, member_identities, member_settings, members
+from storage.tables.outbox import cursors, outbox
+
+__all__ = [
+    "Stamp",
+    "UTCDateTime",
+    "activity_daily",
+    "activity_events",
+    "activity_weekly",
+    "communities",
+    "community_links",
+    "community_members",
+    "cursors",
+    "event_posts",
+    "event_reminders",
+    "event_rsvps",
+    "events",
+    "link_codes",
+    "member_identities",
+    "member_settings",
+    "members",
+    "membership_events",
+    "metadata",
+    "outbox",
+]
