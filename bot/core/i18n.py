@@ -1,7 +1,8 @@
 """Translations (gettext catalogs in locales/, read with Babel) and locale-aware formatting.
 
 Message ids are the English text with named placeholders: `t_("Hello {name}", name=x)`.
-`pybabel extract` finds `t_`/`tn_` calls (see babel.cfg); tests check every catalog is complete
+`scripts/i18n.py` extracts `t_`/`tn_` calls into one catalog per feature (bot/core/catalogs.py);
+tests check every catalog is complete
 and keeps the same placeholders.
 """
 
@@ -28,7 +29,6 @@ LOCALES: tuple[str, ...] = ("en", "fi", "de", "ru")
 DEFAULT_LOCALE = "en"
 LOCALE_NAMES: dict[str, str] = {"en": "English", "fi": "Suomi", "de": "Deutsch", "ru": "Русский"}
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
-DOMAIN = "hearth"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +91,13 @@ def pick_locale(*candidates: str | None) -> str:
 
 
 class _Catalog:
+    """Every domain's catalog for one locale (`locales/<lang>/LC_MESSAGES/*.po`, see bot/core/catalogs.py)."""
+
     def __init__(self, locale: str) -> None:
         self.locale = locale
         self.messages: dict[str, str | tuple[str, ...]] = {}
-        path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-        if path.exists():
+        self._plural: Callable[[int], int] | None = None
+        for path in sorted((LOCALES_DIR / locale / "LC_MESSAGES").glob("*.po")):
             with path.open("rb") as fh:
                 catalog = read_po(fh, locale=locale)
             for msg in catalog:
@@ -104,13 +106,11 @@ class _Catalog:
                 key = msg.id[0] if isinstance(msg.id, tuple | list) else msg.id
                 if isinstance(msg.string, tuple | list):
                     if all(msg.string):
-                        self.messages[key] = tuple(msg.string)
+                        self.messages.setdefault(key, tuple(msg.string))
                 elif msg.string:
-                    self.messages[key] = msg.string
+                    self.messages.setdefault(key, msg.string)
             # stdlib gettext turns the catalog's C-style Plural-Forms expression into a function.
-            self._plural: Callable[[int], int] | None = gettext.c2py(catalog.plural_expr)  # type: ignore[attr-defined]
-        else:
-            self._plural = None
+            self._plural = gettext.c2py(catalog.plural_expr)  # type: ignore[attr-defined]
 
     def plural_index(self, n: int) -> int:
         return self._plural(n) if self._plural else (0 if n == 1 else 1)

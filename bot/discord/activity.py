@@ -17,7 +17,7 @@ from bot.core.hub import EventHub, MembershipSeen, MessageSeen, ReactionSeen
 from cogs.analytics.text_signals import is_question, length_bucket
 
 if TYPE_CHECKING:
-    from bot.discord.client import DiscordRuntime
+    from bot.discord.host import DiscordHost
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
@@ -25,7 +25,7 @@ _COUNTED = (discord.MessageType.default, discord.MessageType.reply)  # not joins
 
 
 class ActivityRecorder:
-    def __init__(self, runtime: DiscordRuntime) -> None:
+    def __init__(self, runtime: DiscordHost) -> None:
         self.runtime = runtime
         self._pending: set[asyncio.Task[None]] = set()
 

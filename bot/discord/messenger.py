@@ -12,13 +12,13 @@ from bot.core.targets import Target
 from bot.discord import render
 
 if TYPE_CHECKING:
-    from bot.discord.client import DiscordRuntime
+    from bot.discord.host import DiscordHost
 
 log = logging.getLogger(__name__)
 
 
 class DiscordMessenger:
-    def __init__(self, runtime: DiscordRuntime) -> None:
+    def __init__(self, runtime: DiscordHost) -> None:
         self.runtime = runtime  # the client may be replaced (reconnect without a refused intent)
 
     async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:

@@ -29,7 +29,7 @@ from bot.discord.interactions import caller_of, handle, place_of
 from cogs.dispatch.args import suggest_timezones
 
 if TYPE_CHECKING:
-    from bot.discord.client import DiscordRuntime
+    from bot.discord.host import DiscordHost
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def option_for(arg: Arg) -> ArgOption:
 Callback = Callable[..., Coroutine[Any, Any, None]]
 
 
-def _callback(runtime: DiscordRuntime, spec: CommandSpec) -> Callback:
+def _callback(runtime: DiscordHost, spec: CommandSpec) -> Callback:
     """`async def (interaction, *, <arg>: <ArgOption>, ...)` — generated, so options follow the registry."""
 
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
@@ -157,7 +157,7 @@ def _callback(runtime: DiscordRuntime, spec: CommandSpec) -> Callback:
     return callback
 
 
-def _command(runtime: DiscordRuntime, spec: CommandSpec, name: str, parent: app_commands.Group | None) -> Any:
+def _command(runtime: DiscordHost, spec: CommandSpec, name: str, parent: app_commands.Group | None) -> Any:
     command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=name, description=localised(spec.description), callback=_callback(runtime, spec), parent=parent
     )
@@ -182,7 +182,7 @@ def group_permissions(specs: Sequence[CommandSpec]) -> discord.Permissions | Non
     return found.pop() if len(found) == 1 else None
 
 
-def build_commands(runtime: DiscordRuntime) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
+def build_commands(runtime: DiscordHost) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
     top: list[app_commands.Command[Any, ..., None] | app_commands.Group] = []
     groups: dict[str, list[CommandSpec]] = {}
     for spec in runtime.deps.registry.commands:
@@ -207,7 +207,7 @@ def build_commands(runtime: DiscordRuntime) -> list[app_commands.Command[Any, ..
     return top
 
 
-def install(runtime: DiscordRuntime, tree: app_commands.CommandTree[Any]) -> None:
+def install(runtime: DiscordHost, tree: app_commands.CommandTree[Any]) -> None:
     for command in build_commands(runtime):
         tree.add_command(command)
 
@@ -224,7 +224,7 @@ async def payload_digest(tree: app_commands.CommandTree[Any], guild: discord.abc
     return int.from_bytes(hashlib.sha256(blob).digest()[:8], "big") >> 1
 
 
-async def sync(runtime: DiscordRuntime, tree: app_commands.CommandTree[Any], guild_ids: Sequence[int] | None) -> None:
+async def sync(runtime: DiscordHost, tree: app_commands.CommandTree[Any], guild_ids: Sequence[int] | None) -> None:
     """Upload the commands (globally, or to the given guilds) only when they changed since the last sync."""
     scopes: list[discord.Object | None] = [discord.Object(g) for g in guild_ids] if guild_ids is not None else [None]
     cursors = runtime.deps.cursors

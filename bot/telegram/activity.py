@@ -14,7 +14,7 @@ from bot.core.hub import MembershipSeen, MessageSeen, ReactionSeen
 from cogs.analytics.text_signals import is_question, length_bucket
 
 if TYPE_CHECKING:
-    from bot.telegram.application import TelegramRuntime
+    from bot.telegram.host import TelegramHost
 
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 _PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
@@ -59,7 +59,7 @@ class _RecentJoins:
         return True
 
 
-def make_handlers(runtime: TelegramRuntime) -> list[object]:
+def make_handlers(runtime: TelegramHost) -> list[object]:
     recent = _RecentJoins()
 
     async def on_message(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:

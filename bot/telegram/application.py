@@ -8,6 +8,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllPrivateChats,
@@ -93,6 +94,10 @@ class TelegramRuntime:
             allowed_updates=ALLOWED_UPDATES, timeout=self.poll_timeout, poll_interval=0.0, drop_pending_updates=False
         )
         log.info("Telegram: polling as @%s", self.username)
+
+    @property
+    def bot(self) -> Bot:
+        return self.app.bot
 
     async def tick(self) -> None:
         """Periodic (bot/app.py schedules it): save the update cursor of buffered activity."""

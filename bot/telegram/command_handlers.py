@@ -17,7 +17,7 @@ from bot.core.targets import Target
 from bot.telegram.render import to_html
 
 if TYPE_CHECKING:
-    from bot.telegram.application import TelegramRuntime
+    from bot.telegram.host import TelegramHost
     from cogs.dispatch.dispatcher import Answer
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def place_of(message: Message) -> Place:
     )
 
 
-async def caller_of(runtime: TelegramRuntime, message: Message, user_id: int) -> Caller:
+async def caller_of(runtime: TelegramHost, message: Message, user_id: int) -> Caller:
     user = message.from_user if message.from_user and message.from_user.id == user_id else None
     facts = await runtime.facts.facts(message.chat.id, user_id, message.chat.type == ChatType.PRIVATE)
     return Caller(
@@ -61,7 +61,7 @@ def parse_command(text: str, bot_username: str) -> tuple[str, str, bool] | None:
     return name.lower(), rest.strip(), bool(target)
 
 
-def make_handlers(runtime: TelegramRuntime) -> list[object]:
+def make_handlers(runtime: TelegramHost) -> list[object]:
     async def on_command(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or message.from_user is None or message.text is None or message.from_user.is_bot:
@@ -144,9 +144,7 @@ def _toast(answer: Answer) -> str | None:
     return text if len(text) <= TOAST_LIMIT else None
 
 
-async def send_answer(
-    runtime: TelegramRuntime, target: Target, answer: Answer, reply_to: int | None, person: int
-) -> None:
+async def send_answer(runtime: TelegramHost, target: Target, answer: Answer, reply_to: int | None, person: int) -> None:
     for i, message in enumerate(answer.messages):
         try:
             if message.private and not target.dm and int(target.chat_id) != person:
@@ -158,7 +156,7 @@ async def send_answer(
 
 
 async def _send_privately(
-    runtime: TelegramRuntime, group: Target, message: OutMessage, locale: str, person: int, reply_to: int | None
+    runtime: TelegramHost, group: Target, message: OutMessage, locale: str, person: int, reply_to: int | None
 ) -> None:
     """Private texts (link codes) go by DM; a bot cannot DM someone who never started it, so say how."""
     try:

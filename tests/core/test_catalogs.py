@@ -2,7 +2,7 @@
 and its **bold** markers balanced.
 
 When a test here fails after you add or change a t_()/tn_() text: run `.venv/bin/python scripts/i18n.py`,
-translate the new entries in locales/*/LC_MESSAGES/hearth.po (see locales/GLOSSARY.md) and run again.
+translate the new entries in locales/*/LC_MESSAGES/<domain>.po (see locales/GLOSSARY.md) and run again.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
-from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
+from bot.core.catalogs import extract
 from bot.core.i18n import LOCALES, LOCALES_DIR, placeholders, translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,44 +31,28 @@ def _entries(catalog: Catalog) -> Iterator[Message]:
 
 
 @pytest.fixture(scope="module")
-def source_messages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Message]:
-    """The texts the code uses, extracted exactly as scripts/i18n.py does, into a scratch .pot."""
-    pot = tmp_path_factory.mktemp("i18n") / "hearth.pot"
-    CommandLineInterface().run(
-        [
-            "pybabel",
-            "-q",
-            "extract",
-            "-F",
-            str(ROOT / "babel.cfg"),
-            "-k",
-            "t_",
-            "-k",
-            "tn_:1,2",
-            "--no-location",
-            "--sort-output",
-            "--omit-header",
-            "-o",
-            str(pot),
-            str(ROOT),
-        ]
-    )
-    with pot.open("rb") as fh:
-        messages = {_key(msg): msg for msg in _entries(read_po(fh))}
-    assert messages, "extraction found no t_()/tn_() texts: is babel.cfg still pointing at the code?"
-    return messages
+def source_messages() -> dict[str, dict[str, Message]]:
+    """The texts the code uses by domain, extracted exactly as scripts/i18n.py does."""
+    found = {domain: {_key(msg): msg for msg in _entries(catalog)} for domain, catalog in extract().items()}
+    assert found, "extraction found no t_()/tn_() texts"
+    return found
 
 
-def _load(locale: str) -> Catalog:
-    path = LOCALES_DIR / locale / "LC_MESSAGES" / "hearth.po"
+def _load(locale: str, domain: str) -> Catalog:
+    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{domain}.po"
     assert path.exists(), f"{path} is missing: {HINT}"
     with path.open("rb") as fh:
-        return read_po(fh, locale=locale)
+        return read_po(fh, locale=locale, domain=domain)
 
 
-@pytest.fixture(scope="module", params=LOCALES)
+def _domains() -> list[str]:
+    return sorted({p.stem for p in (LOCALES_DIR / "en" / "LC_MESSAGES").glob("*.po")} | set(extract()))
+
+
+@pytest.fixture(scope="module", params=[(loc, dom) for loc in LOCALES for dom in _domains()], ids=lambda p: "-".join(p))
 def catalog(request: pytest.FixtureRequest) -> Catalog:
-    return _load(request.param)
+    locale, domain = request.param
+    return _load(locale, domain)
 
 
 def _forms(msg: Message) -> tuple[str, ...]:
@@ -81,10 +65,10 @@ def _singular_form_is_only_for_one(catalog: Catalog) -> bool:
     return all((plural(n) == 0) == (n == 1) for n in range(1000))
 
 
-def test_every_source_text_is_translated(source_messages: dict[str, Message], catalog: Catalog) -> None:
+def test_every_source_text_is_translated(source_messages: dict[str, dict[str, Message]], catalog: Catalog) -> None:
     entries = {_key(msg): msg for msg in _entries(catalog)}
     problems: list[str] = []
-    for key, source in source_messages.items():
+    for key, source in source_messages.get(catalog.domain or "", {}).items():
         msg = entries.get(key)
         if msg is None:
             problems.append(f"missing: {key!r}")
@@ -98,7 +82,9 @@ def test_every_source_text_is_translated(source_messages: dict[str, Message], ca
                 problems.append(f"needs {catalog.num_plurals} non-empty plural forms, has {forms!r}: {key!r}")
         elif not msg.string:
             problems.append(f"untranslated: {key!r}")
-    assert not problems, f"{catalog.locale}: {len(problems)} text(s) not translated ({HINT}):\n" + "\n".join(problems)
+    assert not problems, (
+        f"{catalog.locale}/{catalog.domain}: {len(problems)} text(s) not translated ({HINT}):\n" + "\n".join(problems)
+    )
 
 
 def test_catalog_header_is_not_fuzzy(catalog: Catalog) -> None:

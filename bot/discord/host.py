@@ -1,0 +1,20 @@
+"""What the Discord glue modules (activity, slash commands, messenger, feature exts) need from the runtime,
+as a Protocol: they depend on this, not on client.py, so the package has no import cycle."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import discord
+
+from bot.platform import PlatformDeps
+
+
+class DiscordHost(Protocol):
+    deps: PlatformDeps
+    defer_after: float  # answer "thinking…" first when the dispatcher is slower than this
+
+    @property
+    def client(self) -> discord.Client: ...
+
+    async def press(self, interaction: discord.Interaction, action: str) -> None: ...
