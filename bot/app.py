@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
 from bot.core.hub import EventHub, MembersMerged
@@ -70,6 +71,7 @@ class Services:
     communities: SqlCommunityRepo
     codes: LinkCodes
     messengers: dict[str, Messenger]
+    capabilities: Capabilities
     ingest: ActivityIngest = field(init=False)  # set by wire_analytics
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
@@ -89,6 +91,7 @@ class Services:
             dispatcher=self.dispatcher,
             hub=self.hub,
             cursors=self.cursors,
+            capabilities=self.capabilities,
             spawn=self.spawn,
         )
 
@@ -187,6 +190,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         communities=communities,
         codes=LinkCodes(SqlLinkCodeRepo(engine), clock),
         messengers=messengers,
+        capabilities=Capabilities(),
     )
     services.periodic.append(("outbox:deliver", 15, services.outbox.deliver_due))
     for wire in FEATURES:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
 from bot.core.commands import Registry
 from bot.core.hub import EventHub
@@ -35,6 +36,7 @@ class PlatformDeps:
     dispatcher: Dispatcher
     hub: EventHub
     cursors: CursorStore
+    capabilities: Capabilities  # adapters' glue provides what features need beyond messages
     spawn: Callable[[Coroutine[Any, Any, Any]], None]  # fire-and-forget with a kept reference and logged failure
 
 

@@ -102,15 +102,41 @@ Handler = Callable[[Invocation, dict[str, Any]], Awaitable["Reply"]]
 
 
 @dataclass(frozen=True, slots=True)
+class FormField:
+    name: str  # lower-case ascii, ≤ 45 characters (Discord custom_id limits)
+    label: Text  # ≤ 45 characters once translated (Discord)
+    long: bool = False  # a paragraph rather than one line
+    required: bool = True
+    max_length: int = 1000  # ≤ 4000 (Discord)
+    default: str = ""  # prefilled value (editing something that exists)
+    prompt: Text | None = None  # what a step-by-step dialogue asks for it (Telegram, console)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A small form: a modal on Discord; on Telegram and the console the dispatcher asks its fields one by
+    one. The values come back to the `FormRoute` whose prefix starts `action` (like a button)."""
+
+    title: Text
+    action: str  # "<prefix>:<rest>", ≤ 100 characters
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What a handler returns: messages to the invoker (first one answers the command)."""
+    """What a handler returns: messages to the invoker (first one answers the command), or a form to fill."""
 
     messages: tuple[OutMessage, ...]
     locale: str | None = None  # answer in this locale instead of the caller's (after /language)
+    form: Form | None = None
 
     @classmethod
     def of(cls, *messages: OutMessage, locale: str | None = None) -> Reply:
         return cls(tuple(messages), locale)
+
+    @classmethod
+    def ask(cls, form: Form) -> Reply:
+        return cls((), None, form)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +159,7 @@ class CommandSpec:
 
 
 ButtonHandler = Callable[[Invocation, str], Awaitable[Reply]]
+FormHandler = Callable[[Invocation, str, dict[str, str]], Awaitable[Reply]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +168,17 @@ class ButtonRoute:
     handler: ButtonHandler  # receives the rest of the action string
 
 
+@dataclass(frozen=True, slots=True)
+class FormRoute:
+    prefix: str  # first segment of Form.action
+    handler: FormHandler  # receives the rest of the action string and the values by field name
+
+
 class Registry:
     def __init__(self) -> None:
         self.commands: list[CommandSpec] = []
         self.buttons: dict[str, ButtonRoute] = {}
+        self.forms: dict[str, FormRoute] = {}
 
     def add(self, *specs: CommandSpec) -> None:
         for spec in specs:
@@ -156,6 +190,11 @@ class Registry:
         if route.prefix in self.buttons:
             raise ValueError(f"duplicate button prefix {route.prefix}")
         self.buttons[route.prefix] = route
+
+    def add_form(self, route: FormRoute) -> None:
+        if route.prefix in self.forms:
+            raise ValueError(f"duplicate form prefix {route.prefix}")
+        self.forms[route.prefix] = route
 
     def by_telegram(self, name: str) -> CommandSpec | None:
         name = name.lower()

@@ -141,7 +141,7 @@ def _callback(runtime: DiscordHost, spec: CommandSpec) -> Callback:
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
         raw = {name: value for name, value in options.items() if value is not None}
         work = runtime.deps.dispatcher.run(place_of(interaction), caller_of(interaction), spec, raw)
-        await handle(interaction, work, runtime.defer_after)
+        await handle(interaction, work, runtime.defer_after, host=runtime)
 
     params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
     ordered = sorted(spec.args, key=lambda a: not a.required)  # Discord: required options first

@@ -23,6 +23,7 @@ from bot.core.i18n import LOCALES
 from bot.core.permissions import Role
 from bot.telegram import activity as analytics
 from bot.telegram import command_handlers as commands
+from bot.telegram import handlers as feature_glue
 from bot.telegram.facts import FactsCache
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.ratelimit import HearthRateLimiter
@@ -84,6 +85,10 @@ class TelegramRuntime:
             self.app.add_handler(handler, group=0)  # type: ignore[arg-type]
         for handler in analytics.make_handlers(self):
             self.app.add_handler(handler, group=1)  # type: ignore[arg-type]
+        for module in feature_glue.modules():  # per-feature glue: its own group, after commands and activity
+            setup = getattr(module, "setup", None)
+            for handler in setup(self) if setup is not None else ():
+                self.app.add_handler(handler, group=2)
         self.app.add_error_handler(self._on_error)
         await self.app.initialize()
         self.username = self.app.bot.username or ""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.clock import Clock
-from bot.core.commands import Caller, CommandSpec, Invocation, Place, Registry, Reply, Where
+from bot.core.commands import Caller, CommandSpec, Form, Invocation, Place, Registry, Reply, Where
 from bot.core.errors import MissingArgument, PermissionDenied, UnknownCommand, UserError
 from bot.core.i18n import normalise_locale, pick_locale, t_
 from bot.core.identity import Platform, PlatformId
@@ -30,6 +30,7 @@ class Answer:
     locale: str
     messages: tuple[OutMessage, ...]
     error: bool = False
+    form: Form | None = None  # Discord opens it as a modal; other platforms never see one (asked step by step)
 
 
 class Dispatcher:
@@ -109,7 +110,7 @@ class Dispatcher:
                     raise
                 return self._ask(place, caller, inv, spec, raw_args, target_member, missing.arg_name)
             reply = await spec.handler(inv, args)
-            return Answer(reply.locale or inv.locale, reply.messages)
+            return self._answer(place, caller, inv, reply)
         except UserError as exc:
             return self._error(inv, caller, exc)
         except Exception:
@@ -179,6 +180,9 @@ class Dispatcher:
         if dialogue is None:
             return None
         self.dialogues.end(key)
+        if dialogue.form is not None:
+            return await self._continue_form(place, caller, dialogue, text)
+        assert dialogue.spec is not None
         raw = {**dialogue.raw, dialogue.waiting_for: text}
         answer = await self.run(place, caller, dialogue.spec, raw, dialogue.target_member)
         if answer.error and self.dialogues.get(key, self.clock.now()) is None and dialogue.answers < 5:
@@ -206,12 +210,72 @@ class Dispatcher:
             if route is None:
                 raise UnknownCommand(t_("This button no longer works. Run the command again."))
             reply = await route.handler(inv, rest)
-            return Answer(reply.locale or inv.locale, reply.messages)
+            return self._answer(place, caller, inv, reply)
         except UserError as exc:
             return self._error(inv, caller, exc)
         except Exception:
             log.exception("button %s failed for %s", action, caller.identity)
             return self._apology(inv, caller)
+
+    # -- forms ----------------------------------------------------------------------------------
+    def _answer(self, place: Place, caller: Caller, inv: Invocation, reply: Reply) -> Answer:
+        locale = reply.locale or inv.locale
+        if reply.form is None:
+            return Answer(locale, reply.messages)
+        if place.platform is Platform.DISCORD:
+            return Answer(locale, reply.messages, form=reply.form)
+        first = reply.form.fields[0]
+        self.dialogues.start(self._key(place, caller), Dialogue(None, {}, first.name, None, inv.now, form=reply.form))
+        return Answer(locale, (*reply.messages, self._field_question(reply.form, first.name)))
+
+    @staticmethod
+    def _field_question(form: Form, name: str) -> OutMessage:
+        field = next(f for f in form.fields if f.name == name)
+        question = field.prompt or t_("Please send the {name}.", name=field.label)
+        skip = () if field.required else (t_("(Send - to leave it empty.)"),)
+        return OutMessage.of(question, *skip, t_("(Send /cancel to stop.)"))
+
+    async def submit(self, place: Place, caller: Caller, action: str, values: dict[str, str]) -> Answer:
+        """A filled form (a Discord modal, or the last answer of a form dialogue)."""
+        prefix, _, rest = action.partition(":")
+        route = self.registry.forms.get(prefix)
+        inv: Invocation | None = None
+        try:
+            inv = await self.resolve(place, caller)
+            if route is None:
+                raise UnknownCommand(t_("This form no longer works. Run the command again."))
+            reply = await route.handler(inv, rest, values)
+            return self._answer(place, caller, inv, reply)
+        except UserError as exc:
+            return self._error(inv, caller, exc)
+        except Exception:
+            log.exception("form %s failed for %s", action, caller.identity)
+            return self._apology(inv, caller)
+
+    async def _continue_form(self, place: Place, caller: Caller, dialogue: Dialogue, text: str) -> Answer:
+        assert dialogue.form is not None
+        form, key = dialogue.form, self._key(place, caller)
+        field = next(f for f in form.fields if f.name == dialogue.waiting_for)
+        value = "" if (not field.required and text.strip() == "-") else text.strip()
+        if (field.required and not value) or len(value) > field.max_length:
+            inv = await self.resolve(place, caller)
+            dialogue.started = inv.now
+            self.dialogues.start(key, dialogue)
+            problem = (
+                t_("That is too long: at most {limit} characters.", limit=field.max_length)
+                if value
+                else t_("That was empty.")
+            )
+            return Answer(inv.locale, (OutMessage.of(problem), self._field_question(form, field.name)), error=True)
+        dialogue.raw[field.name] = value
+        remaining = [f for f in form.fields if f.name not in dialogue.raw]
+        if remaining:
+            dialogue.waiting_for = remaining[0].name
+            dialogue.started = self.clock.now()
+            self.dialogues.start(key, dialogue)
+            inv = await self.resolve(place, caller)
+            return Answer(inv.locale, (self._field_question(form, remaining[0].name),))
+        return await self.submit(place, caller, form.action, dict(dialogue.raw))
 
     def check(self, spec: CommandSpec, inv: Invocation) -> None:
         if spec.organizer and inv.is_organizer:

@@ -221,3 +221,19 @@ async def test_an_unexpected_failure_is_logged_and_answered_with_an_apology(
         text.startswith("Pahoittelut") and fake.messages[fake.interactions[interaction.id].original_id or 0].ephemeral
     )
     assert any("database on fire" in str(r.exc_info and r.exc_info[1]) for r in caplog.records)
+
+
+async def test_a_form_opens_as_a_modal_and_its_submission_reaches_the_handler(
+    make_runtime: RuntimeFactory, fake: FakeDiscord, dc_services: Services
+) -> None:
+    from tests.cogs.test_forms import install
+
+    submitted = install(dc_services)
+    await make_runtime().start()
+    interaction = await fake.invoke_slash(GUILD, GENERAL, ALICE, "tform", {})
+    record = await fake.wait_for_callback(interaction)
+    assert record.callback_type == 9  # MODAL
+    assert record.callback_data["custom_id"] == "tf:7" and record.callback_data["title"] == "Feedback"
+    submit = await fake.invoke_modal_submit(GUILD, GENERAL, ALICE, "tf:7", {"title": "Dark mode", "body": "please"})
+    assert await answered(fake, submit) == "Saved."
+    assert submitted == [("7", {"title": "Dark mode", "body": "please"})]
