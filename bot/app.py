@@ -174,6 +174,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
     messengers: dict[str, Messenger] = {}
     member_data = SqlMemberData(engine, clock, core=MembersData())
     member_data.register(OutboxData())
+    capabilities = Capabilities()
     services = Services(
         settings=settings,
         clock=clock,
@@ -181,7 +182,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         hub=EventHub(),
         registry=registry,
         directory=directory,
-        dispatcher=Dispatcher(registry, directory, clock, settings.owners),
+        dispatcher=Dispatcher(registry, directory, clock, settings.owners, capabilities),
         scheduler=ApsScheduler(),
         cursors=SqlCursorRepo(engine),
         outbox=Outbox(SqlOutboxRepo(engine), messengers.get, clock),
@@ -190,7 +191,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         communities=communities,
         codes=LinkCodes(SqlLinkCodeRepo(engine), clock),
         messengers=messengers,
-        capabilities=Capabilities(),
+        capabilities=capabilities,
     )
     services.periodic.append(("outbox:deliver", 15, services.outbox.deliver_due))
     for wire in FEATURES:

@@ -18,7 +18,7 @@ from bot.telegram.render import to_html
 
 if TYPE_CHECKING:
     from bot.telegram.host import TelegramHost
-    from cogs.dispatch.dispatcher import Answer
+    from cogs.dispatch.answer import Answer
 
 log = logging.getLogger(__name__)
 TOAST_LIMIT = 190  # answerCallbackQuery text limit is 200
