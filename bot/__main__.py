@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 
 import click
 
@@ -71,6 +72,20 @@ def demo(ctx: click.Context, seed: int, member_count: int, days: int) -> None:
     from bot.demo import run_demo
 
     asyncio.run(run_demo(settings, seed=seed, member_count=member_count, days=days))
+
+
+@cli.command()
+@click.option("--community", type=int, default=None, help="Community id (needed when there are several).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("export"), show_default=True)
+@click.option("--names", is_flag=True, help="Name members instead of pseudonymous ids.")
+@click.pass_context
+def export(ctx: click.Context, community: int | None, out: Path, names: bool) -> None:
+    """Write a community's data as CSV files (members, activity, events, …) into a folder."""
+    settings = _settings(ctx)
+    from bot.export_cli import run_export
+
+    written = asyncio.run(run_export(settings, community, out.resolve(), names))
+    ctx.exit(0 if written else 1)
 
 
 @cli.command()

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import EventHub, MembersMerged
+from bot.core.hub import EventHub, MemberErased, MembersMerged
 from bot.core.outbound import Messenger
 from bot.platform import PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
@@ -37,12 +38,16 @@ from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.outbox.service import Outbox
+from cogs.privacy import commands as privacy_commands
+from cogs.privacy.exports import ExportService
+from cogs.privacy.service import PrivacyService
 from config.settings import Settings
 from storage.analytics import ActivityData, SqlActivityRepo
 from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
+from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
@@ -75,6 +80,8 @@ class Services:
     ingest: ActivityIngest = field(init=False)  # set by wire_analytics
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
+    privacy: PrivacyService = field(init=False)  # set by wire_privacy
+    exports: ExportService = field(default_factory=ExportService)  # managers' CSVs; features register theirs
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -153,12 +160,34 @@ def wire_events(s: Services) -> None:
     s.before_stop.append(reminders.drain)
 
 
+def wire_privacy(s: Services) -> None:
+    privacy = PrivacyService(s.member_data, s.members, s.members, s.hub, s.clock)
+    s.exports.register(MembersExport(s.engine))
+    s.exports.register(ActivityExport(s.engine))
+    s.exports.register(EventsExport(s.engine))
+    s.exports.register(RsvpExport(s.engine))
+    privacy_commands.register(s.registry, privacy, s.exports)
+    s.hub.subscribe(MemberErased, lambda _erased: s.directory.forget())
+    s.privacy = privacy
+    activity = SqlActivityRepo(s.engine)
+
+    async def purge_old_activity() -> None:
+        cutoff = s.clock.now() - timedelta(days=s.settings.raw_retention_days)
+        purged = await activity.purge_raw_before(cutoff)
+        if purged:
+            log.info("retention: purged %d raw activity rows older than %s", purged, cutoff.date())
+
+    s.periodic.append(("privacy:retention", 24 * 3600, purge_old_activity))
+    s.after_ready.append(purge_old_activity)
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
     wire_members,
     wire_community,
     wire_events,
+    wire_privacy,
 )
 
 

@@ -100,6 +100,9 @@ class SqlMemberRepo:
     async def set_seen_locale(self, member_id: int, locale: str) -> None:
         await self._set(member_id, seen_locale=locale)
 
+    async def set_analytics_opt_out(self, member_id: int, opted_out: bool) -> None:
+        await self._set(member_id, analytics_opt_out=opted_out)
+
     async def set_private_community(self, member_id: int, community_id: int | None) -> None:
         await self._set(member_id, private_community_id=community_id)
 
@@ -113,7 +116,7 @@ class SqlMemberRepo:
         async with self.engine.connect() as conn:
             return list((await conn.execute(query)).scalars())
 
-    async def _set(self, member_id: int, **values: str | int | None) -> None:
+    async def _set(self, member_id: int, **values: str | int | bool | None) -> None:
         async with self.engine.begin() as conn:
             updated = await conn.execute(
                 sa.update(member_settings).where(member_settings.c.member_id == member_id).values(**values)

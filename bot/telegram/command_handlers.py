@@ -163,5 +163,8 @@ async def _send_privately(
         await runtime.messenger.send(Target.direct(Platform.TELEGRAM, person), message, locale)
         note = t_("I sent you a private message.")
     except DeliveryRefused:
-        note = t_("I can't message you privately yet: open a chat with me, press Start, and send the command there.")
+        note = t_(
+            "I can't message you privately yet: open {link}, press Start, and send the command there.",
+            link=f"https://t.me/{runtime.username}",
+        )
     await runtime.messenger.send(group, OutMessage.of(note), locale, reply_to=reply_to)
