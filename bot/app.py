@@ -70,11 +70,12 @@ class Services:
     messengers: dict[str, Messenger] = field(default_factory=dict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Fire-and-forget with a kept reference (asyncio only keeps weak ones) and logged failures."""
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -126,7 +127,11 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         cursors=SqlCursorRepo(engine),
         messengers=messengers,
     )
-    services.ingest.on_full = lambda: services.spawn(services.flush_activity())
+
+    def flush_when_full() -> None:
+        services.spawn(services.flush_activity())
+
+    services.ingest.on_full = flush_when_full
     return services
 
 
