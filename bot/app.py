@@ -102,11 +102,12 @@ class Services:
             spawn=self.spawn,
         )
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Fire-and-forget with a kept reference (asyncio only keeps weak ones) and logged failures."""
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -139,7 +140,11 @@ def wire_community(s: Services) -> None:
 def wire_analytics(s: Services) -> None:
     # Subscribed first: joins are recorded (and their ids resolved) before other features hear of them.
     ingest = ActivityIngest(s.directory, SqlActivityRepo(s.engine), s.clock, s.hub, s.settings.activity_flush_rows)
-    ingest.on_full = lambda: s.spawn(s.flush_activity())
+
+    def flush_when_full() -> None:  # a None-returning callback: spawn's task is kept by Services
+        s.spawn(s.flush_activity())
+
+    ingest.on_full = flush_when_full
     ingest.subscribe()
     s.ingest = ingest
     s.member_data.register(ActivityData())

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from aiohttp import web
 from multidict import CIMultiDict
 
+from .conformance import shorten
 from .discord_model import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -66,6 +67,7 @@ from .discord_model import (
     validate_command,
     walk_components,
 )
+from .discord_spec import DiscordSpec
 
 if TYPE_CHECKING:
     from .discord import Call, FakeInteraction, StoredMessage
@@ -242,6 +244,13 @@ class RestMixin:
         extra_headers: dict[str, str] = {}
         try:
             call.json, call.files = await self._read_body(request)
+            problems = DiscordSpec.load().check(request.method, path, call.query, call.json)
+            if problems:
+                call.violations = [p.rule for p in problems]
+                body = f" {shorten(call.json)}" if call.json is not None else ""
+                shown = f"{request.method} {request.path_qs}{body}"
+                self.conformance.record(shown, call.violations)  # type: ignore[attr-defined]
+                raise problems[0].error
             handler, params = self._match(request.method, path)
             if not _NO_AUTH.fullmatch(path) and request.headers.get("Authorization") != f"Bot {self.token}":  # type: ignore[attr-defined]
                 raise ApiError(401, 0, "401: Unauthorized")
