@@ -78,6 +78,7 @@ class PollService:
         self.hub = hub
         self.closer = CloseTimer("polls:tick", timer, clock, repo.next_close, self._close_due)
         self._locks: dict[int, asyncio.Lock] = {}
+        self._native_votes = asyncio.Lock()  # taken before any await: votes apply in the order they came
         self._refreshing: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
 
@@ -179,6 +180,11 @@ class PollService:
         )  # fmt: skip
 
     async def on_native_vote(self, seen: NativeVoteSeen) -> None:
+        # A changed vote on Discord is a remove and an add: applied out of order they would leave both.
+        async with self._native_votes:
+            await self._native_vote(seen)
+
+    async def _native_vote(self, seen: NativeVoteSeen) -> None:
         poll = await self.repo.by_native(seen.platform, seen.native_id)
         if poll is None or not poll.is_open:
             return
