@@ -101,6 +101,60 @@ def check(ctx: click.Context) -> None:
     ctx.exit(1 if problems else 0)
 
 
+@cli.group()
+def export() -> None:
+    """Results as CSV files (the same files managers get with /export in chat)."""
+
+
+def _export(ctx: click.Context, kind: str, number: int, out: str) -> None:
+    settings = _settings(ctx)
+    from pathlib import Path
+
+    from bot.app import build_services
+
+    async def read() -> list[tuple[str, bytes]] | None:
+        services = await build_services(settings)
+        try:
+            if kind == "poll":
+                poll = await services.polls.repo.get(number)
+                return await services.polls.export_files(poll) if poll else None
+            survey = await services.surveys.repo.get(number)
+            return await services.surveys.export_files(survey) if survey else None
+        finally:
+            await services.engine.dispose()
+
+    files = asyncio.run(read())
+    if files is None:
+        click.echo(f"hearth: there is no {kind} #{number}", err=True)
+        ctx.exit(1)
+        return
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / name for name, _ in files]
+    for path, (_name, data) in zip(written, files, strict=True):
+        path.write_bytes(data)
+    for path in written:
+        click.echo(str(path))
+
+
+@export.command("poll")
+@click.argument("number", type=int)
+@click.option("--out", default=".", show_default=True, help="Folder for the CSV files.")
+@click.pass_context
+def export_poll(ctx: click.Context, number: int, out: str) -> None:
+    """A poll's results (and its named votes, unless it was anonymous)."""
+    _export(ctx, "poll", number, out)
+
+
+@export.command("survey")
+@click.argument("number", type=int)
+@click.option("--out", default=".", show_default=True, help="Folder for the CSV files.")
+@click.pass_context
+def export_survey(ctx: click.Context, number: int, out: str) -> None:
+    """A survey's result with its margin and trend, and every answer with its comment (no names)."""
+    _export(ctx, "survey", number, out)
+
+
 def main() -> None:
     cli(prog_name="hearth")
 
