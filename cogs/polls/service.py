@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 FEATURE = "poll"
 
 
+class PlatformAbsent(RuntimeError):
+    """The poll's platform is not running in this process (its native poll cannot be stopped now)."""
+
+
 def tally_of(poll: Poll, votes: dict[int, tuple[int, ...]]) -> Tally:
     """The counts to show: final once closed; for native polls the platform's latest; else our votes."""
     if poll.final_counts is not None:
@@ -289,8 +293,7 @@ class PollService:
             if not await self.repo.close(poll.id, final, self.clock.now()):
                 return False
         await self.announce(poll_id)
-        await self.closer.arm()
-        return True
+        return True  # the trigger may point at this poll's time still: it then finds nothing due and re-arms
 
     async def _final_tally(self, poll: Poll) -> Tally:
         votes = await self.repo.votes(poll.id)
@@ -299,7 +302,7 @@ class PollService:
             return ours
         native = self.capabilities.get(poll.platform, NativePolls)  # type: ignore[type-abstract]
         if native is None:
-            raise RuntimeError(f"{poll.platform} is not running: poll {poll.id} cannot be stopped now")
+            raise PlatformAbsent(f"{poll.platform} is not running: poll {poll.id} cannot be stopped now")
         stopped = await native.stop_poll(poll)  # raises on an outage: the close is retried
         if stopped is None or len(stopped.counts) != len(poll.answers):
             return ours  # already stopped or deleted on the platform: the last counts it reported
@@ -311,6 +314,9 @@ class PollService:
         for poll in await self.repo.due(now):
             try:
                 await self.close(poll.id)
+            except PlatformAbsent as absent:
+                log.warning("poll %s stays open until %s; trying again in a minute", poll.id, absent)
+                ok = False
             except Exception:
                 log.exception("poll %s: closing on time failed; trying again shortly", poll.id)
                 ok = False

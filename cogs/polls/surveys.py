@@ -264,7 +264,6 @@ class SurveyService:
         if not await self.repo.close(survey_id, self.clock.now()):
             return False
         await self.announce(survey_id)
-        await self.closer.arm()
         return True
 
     async def _close_due(self, now: datetime) -> bool:

@@ -26,7 +26,7 @@ from storage.tables import poll_answers, poll_votes, polls, survey_answers
 from tests.cogs.polls.chart_bars import bars_in
 from tests.conftest import START
 from tests.discord.conftest import ALICE, BOB, GENERAL, GUILD, HELPER, MANAGER, MODERATOR, RuntimeFactory, answered
-from tests.fakes.discord import FakeDiscord, FakeInteraction, StoredMessage
+from tests.fakes.discord import FakeDiscord, FakeInteraction, StoredMessage, perm
 
 CLOSES = START + timedelta(hours=2)
 STAMP = f"<t:{int(CLOSES.timestamp())}:F>"
@@ -320,3 +320,15 @@ async def test_an_nps_survey_closed_by_its_creator_not_by_a_plain_member(
     results = [m for m in fake.bot_messages(GENERAL) if "Results of NPS survey #1" in m.content]
     assert "NPS **100** from a single answer: too few for a margin of error." in results[0].content
     assert fake.messages[post.id].components == []  # closed: no buttons to press
+
+
+async def test_a_channel_where_the_bot_may_not_post_polls_gets_a_clear_answer_and_no_poll(
+    runtime: DiscordRuntime, fake: FakeDiscord, dc_services: Services
+) -> None:
+    deny_polls = {"id": str(fake.bot_id), "type": 1, "allow": "0", "deny": str(perm("send_polls"))}
+    fake.add_channel(GUILD, {"id": 211, "name": "no-polls", "permission_overwrites": [deny_polls]})
+    options = {"question": "Lunch?", "answers": "Pizza | Sushi"}
+    text, ephemeral = await reply(fake, await fake.invoke_slash(GUILD, 211, MANAGER, "poll create", options))
+    assert fake.calls_to("POST", "/channels/211/messages", status=403)
+    assert ephemeral and text.startswith("I can't post a poll in this channel, so none was created.")
+    assert await count(dc_services, polls) == 0

@@ -22,7 +22,7 @@ from storage.tables import outbox, poll_answers, poll_votes, polls
 from tests.cogs.polls.chart_bars import bars_in
 from tests.cogs.test_dispatch import texts
 from tests.cogs.test_outbox import RecordingMessenger
-from tests.conftest import START, caller, group
+from tests.conftest import START, caller, group, private
 
 OWNER = caller(uid="1")  # HEARTH_OWNERS: a manager everywhere
 DISCORD = group("discord", "55")
@@ -410,3 +410,12 @@ async def test_autocomplete_offers_a_member_only_their_own_open_polls(
     assert everyone == [("1", "#1 Lunch?")]
     assert await services.dispatcher.suggest(DISCORD, organizer, spec, "poll", "") == []
     assert await services.dispatcher.suggest(DISCORD, caller("discord", "4", moderator=True), spec, "poll", "din") == []
+
+
+async def test_in_a_private_chat_poll_commands_say_where_to_use_them(
+    services: Services, telegram_polls: RecordingNative
+) -> None:
+    for name, text in (("poll", "Lunch? | Pizza | Sushi"), ("closepoll", "1"), ("exportpoll", "1")):
+        answer = await services.dispatcher.run_text(private(uid="1"), OWNER, name, text)
+        assert answer.error and "in your community's group or server" in texts(answer), name
+    assert await rows(services, polls) == []
