@@ -56,7 +56,7 @@ async def reply(fake: FakeDiscord, interaction: FakeInteraction) -> tuple[str, b
     deferred ("thinking…") and answered in a follow-up, as Discord wants after three seconds."""
     record = await fake.wait_for_callback(interaction)
     if record.callback_type == 5:
-        await fake.wait_for("POST", rf"/webhooks/\d+/{record.token}")
+        await fake.wait_for("POST", rf"/webhooks/\d+/{record.token}", timeout=30.0)
         message = fake.messages[record.followup_ids[0]]
         return message.content, message.ephemeral
     text = await answered(fake, interaction)

@@ -29,6 +29,7 @@ from tests.telegram.conftest import GROUP, OWNER, TOKEN, Waits
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 MOD = 50  # an administrator who can restrict members: a moderator
 AINO, BEN, CARL = 30, 31, 32
+CHART_WAIT = 30.0  # the first chart in a process loads matplotlib: seconds on a busy machine
 
 
 class Bot:
@@ -102,7 +103,7 @@ async def answered(tg: FakeTelegram, user: int, text: str, **kw: object) -> str:
     def is_reply(c: Call) -> bool:
         return (c.params.get("reply_parameters") or {}).get("message_id") == mid
 
-    return str((await tg.wait_for("sendMessage", predicate=is_reply))[0].params["text"])
+    return str((await tg.wait_for("sendMessage", predicate=is_reply, timeout=CHART_WAIT))[0].params["text"])
 
 
 async def settle(tg: FakeTelegram) -> None:
@@ -156,9 +157,9 @@ async def test_a_named_poll_records_answers_and_closes_on_time_with_results_and_
     await settle(tg)
     assert tg.calls_to("stopPoll") == []
     await advance(clock, bot, NOW + timedelta(hours=2))
-    (stop,) = await tg.wait_for("stopPoll")
+    (stop,) = await tg.wait_for("stopPoll", timeout=CHART_WAIT)
     assert stop.params == {"chat_id": GROUP, "message_id": sent.result["message_id"]}
-    (photo,) = await tg.wait_for("sendPhoto")
+    (photo,) = await tg.wait_for("sendPhoto", timeout=CHART_WAIT)
     (text,) = results_posts(tg)
     assert "Winner: <b>Park</b> with 2 votes (100%)." in text and "3. Online — 0 (0%)" in text
     assert photo.params["chat_id"] == GROUP and bars_in(photo.files["photo"]) == 3
@@ -188,7 +189,7 @@ async def test_an_anonymous_multiple_choice_poll_counts_from_poll_updates_and_cl
     assert tg.calls_to("stopPoll") == []
     closed = await answered(tg, MOD, "/closepoll", reply_to=message_id)
     assert "Poll #1 is closed" in closed
-    await tg.wait_for("sendPhoto")
+    await tg.wait_for("sendPhoto", timeout=CHART_WAIT)
     (text,) = results_posts(tg)
     assert "Winner: <b>Chips</b> with 2 votes" in text and "members voted" in text
     assert "already closed" in await answered(tg, OWNER, "/closepoll 1")
@@ -203,7 +204,7 @@ async def test_a_restart_after_the_close_time_closes_the_poll_once(
     clock.move_to(NOW + timedelta(hours=6))  # down through the close time
     bot = await Bot.start(tmp_path, tg)
     try:
-        await tg.wait_for("sendPhoto")
+        await tg.wait_for("sendPhoto", timeout=CHART_WAIT)
         assert len(tg.calls_to("stopPoll")) == 1 and len(results_posts(tg)) == 1
     finally:
         await bot.stop()
