@@ -38,6 +38,11 @@ from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.outbox.service import Outbox
+from cogs.polls import commands as poll_commands
+from cogs.polls.models import NativeCountsSeen, NativeVoteSeen
+from cogs.polls.results import Results as PollResults
+from cogs.polls.service import PollService
+from cogs.polls.surveys import SurveyService
 from cogs.privacy import commands as privacy_commands
 from cogs.privacy.exports import ExportService
 from cogs.privacy.service import PrivacyService
@@ -51,6 +56,7 @@ from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExp
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
+from storage.polls import PollsData, SqlPollRepo, SqlSurveyRepo
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +88,9 @@ class Services:
     reminders: ReminderService = field(init=False)  # set by wire_events
     privacy: PrivacyService = field(init=False)  # set by wire_privacy
     exports: ExportService = field(default_factory=ExportService)  # managers' CSVs; features register theirs
+    polls: PollService = field(init=False)  # set by wire_polls
+    surveys: SurveyService = field(init=False)  # set by wire_polls
+    poll_results: PollResults = field(init=False)  # set by wire_polls: what the digest reads
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -186,6 +195,20 @@ def wire_privacy(s: Services) -> None:
     s.after_ready.append(purge_old_activity)
 
 
+def wire_polls(s: Services) -> None:
+    repo, survey_repo = SqlPollRepo(s.engine), SqlSurveyRepo(s.engine)
+    polls = PollService(repo, s.directory, s.capabilities, s.messengers.get, s.outbox, s.scheduler, s.clock, s.hub)
+    surveys = SurveyService(survey_repo, s.messengers.get, s.outbox, s.scheduler, s.clock, s.hub)
+    poll_commands.register(s.registry, polls, surveys)
+    s.hub.subscribe(NativeVoteSeen, polls.on_native_vote)
+    s.hub.subscribe(NativeCountsSeen, polls.on_native_counts)
+    s.member_data.register(PollsData())
+    s.polls, s.surveys, s.poll_results = polls, surveys, PollResults(repo, survey_repo)
+    # Closes that came due while the bot was down happen now, once; the rest is one trigger per kind.
+    s.after_ready += [polls.rehydrate, surveys.rehydrate]
+    s.before_stop += [polls.drain, surveys.drain]
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
@@ -193,6 +216,7 @@ FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_community,
     wire_events,
     wire_privacy,
+    wire_polls,
 )
 
 

@@ -41,6 +41,7 @@ class ArgKind(StrEnum):
     TIMEZONE = "timezone"  # IANA name, autocompleted on Discord
     LOCALE = "locale"  # one of en fi de ru
     ROLE = "role"  # Discord role (role option); not offered on Telegram, which has no roles
+    BOOL = "bool"  # Discord: a true/false option; typed: yes/no, true/false (en, fi, de, ru words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class Arg:
     min_value: int | None = None
     max_value: int | None = None
     prompt: Text | None = None  # the question a guided dialogue asks for it (Telegram, console)
+    # Suggestions while typing (Discord autocomplete): (invocation, typed text) → up to 25 (value, label).
+    suggest: Suggest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class Place:
     scope_title: str
     channel: Target
     is_private: bool = False
+    reply_to: str | None = None  # the message a command replied to (Telegram: /closepoll on a poll), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,7 @@ class Invocation:
 
 
 Handler = Callable[[Invocation, dict[str, Any]], Awaitable["Reply"]]
+Suggest = Callable[[Invocation, str], Awaitable[list[tuple[str, Text]]]]
 
 
 @dataclass(frozen=True, slots=True)

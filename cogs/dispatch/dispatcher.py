@@ -159,6 +159,25 @@ class Dispatcher:
             return self._error(await self.resolve(place, caller), caller, exc)
         return await self.run(place, caller, spec, raw, target_member)
 
+    async def suggest(
+        self, place: Place, caller: Caller, spec: CommandSpec, arg_name: str, typed: str
+    ) -> list[tuple[str, str]]:
+        """Suggestions while typing an argument (Discord autocomplete): (value, label in the caller's
+        language), at most 25. Whoever may not use the command gets none; a failure gets none too."""
+        arg = next((a for a in spec.args if a.name == arg_name), None)
+        if arg is None or arg.suggest is None:
+            return []
+        try:
+            inv = await self.resolve(place, caller)
+            self.check(spec, inv)
+            found = await arg.suggest(inv, typed)
+        except UserError:
+            return []
+        except Exception:
+            log.exception("suggestions for %s.%s failed for %s", spec.key, arg_name, caller.identity)
+            return []
+        return [(value, label.render(inv.locale)) for value, label in found[:25]]
+
     # -- guided dialogues -----------------------------------------------------------------------
     @staticmethod
     def _key(place: Place, caller: Caller) -> tuple[str, str, str]:

@@ -8,6 +8,7 @@ from storage.tables.community import communities, community_links
 from storage.tables.events import event_posts, event_reminders, event_rsvps, events
 from storage.tables.members import community_members, link_codes, member_identities, member_settings, members
 from storage.tables.outbox import cursors, outbox
+from storage.tables.polls import poll_answers, poll_votes, polls, survey_answers, surveys
 
 __all__ = [
     "Stamp",
@@ -30,4 +31,9 @@ __all__ = [
     "membership_events",
     "metadata",
     "outbox",
+    "poll_answers",
+    "poll_votes",
+    "polls",
+    "survey_answers",
+    "surveys",
 ]
