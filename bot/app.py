@@ -36,6 +36,8 @@ from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
+from cogs.moderation import commands as moderation_commands
+from cogs.moderation.feature import Moderation
 from cogs.outbox.service import Outbox
 from config.settings import Settings
 from storage.analytics import ActivityData, SqlActivityRepo
@@ -45,6 +47,7 @@ from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
+from storage.moderation import ModerationData, SqlModerationRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,7 @@ class Services:
     ingest: ActivityIngest = field(init=False)  # set by wire_analytics
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
+    moderation: Moderation = field(init=False)  # set by wire_moderation
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -153,12 +157,28 @@ def wire_events(s: Services) -> None:
     s.before_stop.append(reminders.drain)
 
 
+def wire_moderation(s: Services) -> None:
+    repo = SqlModerationRepo(s.engine)
+    moderation = Moderation.build(
+        repo, repo, s.members, s.communities, s.directory, s.outbox, s.capabilities, s.messengers.get, s.scheduler,
+        s.clock, s.hub, s.settings.owners,
+    )  # fmt: skip
+    moderation_commands.register(s.registry, moderation.service, moderation.reports, moderation.config)
+    moderation.subscribe(s.hub)  # automod reads every message in memory; raid protection counts joins
+    s.member_data.register(ModerationData())
+    s.moderation = moderation
+    # Mutes, bans and lockdowns overdue after a restart end now; the scheduler holds one trigger for the next.
+    s.after_ready.append(moderation.expiry.rehydrate)
+    s.before_stop.append(moderation.drain)
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
     wire_members,
     wire_community,
     wire_events,
+    wire_moderation,
 )
 
 
