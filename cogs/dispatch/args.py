@@ -132,6 +132,8 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
         if raw.lstrip("-").isdigit():
             return PlatformId(platform, raw)
         name = raw.removeprefix("@")
+        if platform is Platform.CONSOLE and name.isidentifier():  # console people are their names
+            return PlatformId(platform, name)
         if raw.startswith("@") and 0 < len(name) <= 64 and all(c.isalnum() or c in "_." for c in name):
             return UserHandle(platform, name)
         raise BadArgument(t_("Reply to the member's message, or give their @username or numeric id."))

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.hub import EventHub, MemberJoined
-from bot.core.i18n import Moment, Text, t_
+from bot.core.i18n import Moment, Text, t_, tn_
 from bot.core.outbound import OutMessage
 from bot.core.targets import Target
 from cogs.community.ports import CommunityRepo
@@ -70,7 +70,12 @@ class RaidGuard:
 
     async def _raid(self, community_id: int, count: int, seconds: int, joiners: list[tuple[str, str, str]]) -> None:
         settings = await self.store.get(community_id)
-        reason = t_("{count} members joined within {seconds} seconds.", count=count, seconds=seconds)
+        reason = tn_(
+            "{count} member joined within {seconds} seconds.",
+            "{count} members joined within {seconds} seconds.",
+            count,
+            seconds=seconds,
+        )
         await self.set(community_id, True, settings.raid.lockdown_minutes, automatic=True, reason=reason)
         await self._hold(community_id, joiners)
 

@@ -12,7 +12,7 @@ from typing import Any
 from bot.core.clock import Clock
 from bot.core.commands import Invocation, Reply, UserHandle
 from bot.core.errors import BadArgument, NotFound, PermissionDenied, PlatformLimitation
-from bot.core.i18n import Text, UserRef, t_
+from bot.core.i18n import Text, UserRef, t_, tn_
 from bot.core.identity import PlatformId
 from bot.core.outbound import OutMessage
 from bot.core.permissions import Role, resolve_role
@@ -293,10 +293,15 @@ class ModerationService:
             inv.community_id,
             OutboxKey("mod", f"purge:{inv.place.channel.chat_id}:{stamp}", "log"),
             OutMessage.of(
-                t_("🧹 {moderator} deleted {count} messages in a channel.", moderator=moderator, count=deleted)
+                tn_(
+                    "🧹 {moderator} deleted {count} message.",
+                    "🧹 {moderator} deleted {count} messages.",
+                    deleted,
+                    moderator=moderator,
+                )  # fmt: skip
             ),
         )
-        return _done(t_("🧹 Deleted {count} messages.", count=deleted))
+        return _done(tn_("🧹 Deleted {count} message.", "🧹 Deleted {count} messages.", deleted))
 
 
 def clean_reason(raw: Any) -> str:

@@ -323,3 +323,20 @@ async def test_purge_from_a_replied_message_deletes_up_to_the_command(
     far = MessageRef("1", "-1001", None, "", clock.now())
     far_place = group().__class__(HERE.platform, HERE.scope_id, HERE.scope_title, HERE.channel, message_id="5000")
     assert "at most 1,000" in await run(services, MOD, "purge", "", place=far_place, target_message=far)
+
+
+async def test_a_history_page_pressed_in_a_private_chat_rechecks_the_role_in_the_group(
+    services: Services, actions: FakeActions, messenger: RecordingMessenger
+) -> None:
+    from bot.core.permissions import PlatformFacts
+    from tests.conftest import private
+
+    for n in range(9):
+        await run(services, MOD, "note", f"100 note {n}")
+    answer = await services.dispatcher.run_text(HERE, MOD, "infractions", "100")
+    (button,) = [b for row in answer.messages[0].buttons for b in row]
+    actions.staff["50"] = PlatformFacts(can_moderate=True)  # still an administrator who can restrict
+    page2 = await services.dispatcher.press(private(uid="50"), MOD, button.action)
+    assert not page2.error and "page 2 of 2" in page2.messages[0].render_text("en", str, str)
+    demoted = await services.dispatcher.press(private(uid="100"), MEMBER, button.action)
+    assert demoted.error and "Only moderators" in demoted.messages[0].render_text("en", str, str)
