@@ -268,3 +268,21 @@ async def test_a_normal_join_rate_does_nothing(bot: Bot, tg: FakeTelegram, clock
     await bot.services.hub.drain()
     await bot.services.moderation.raid.drain()
     assert tg.calls_to("restrictChatMember") == []
+
+
+async def test_moderation_commands_are_in_the_administrators_menu_only(bot: Bot, tg: FakeTelegram) -> None:
+    await tg.wait_for("setMyCommands", count=12)  # 3 scopes × 4 languages, set in the background at start
+    admins = {c["command"] for c in tg.commands({"type": "all_chat_administrators"})}
+    everyone = {c["command"] for c in tg.commands()}
+    assert {"warn", "mute", "unmute", "kick", "ban", "unban", "purge", "note", "infractions", "automod",
+            "lockdown", "reports"} <= admins  # fmt: skip
+    assert "report" in everyone and not everyone & {"warn", "mute", "ban", "purge", "automod"}
+    finnish = {c["command"]: c["description"] for c in tg.commands({"type": "all_chat_administrators"}, "fi")}
+    assert finnish["warn"] == "Anna jäsenelle varoitus"
+
+
+async def test_moderators_are_answered_in_russian(bot: Bot, tg: FakeTelegram) -> None:
+    tg.set_user(MOD, first_name="Mona", language_code="ru")
+    target = posted(tg, ALICE, "spam")
+    assert "не длительность" in await say(tg, MOD, "/mute скоро", reply_to=target)
+    assert await bot.infractions() == [] and tg.calls_to("restrictChatMember") == []
