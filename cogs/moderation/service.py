@@ -111,7 +111,10 @@ class ModerationService:
     ) -> tuple[Infraction, UserRef]:
         reason = clean_reason(args.get("reason"))
         subject, facts = await self.subject(inv, args.get("member"))
-        return await self.enforcer.act(self._request(inv, subject, kind, reason, facts=facts, **kw)), subject.ref
+        request = self._request(inv, subject, kind, reason, facts=facts, **kw)
+        if inv.caller.username:  # histories name the moderator by it
+            await self.members.set_usernames(inv.platform.value, {inv.caller.identity.id: inv.caller.username})
+        return await self.enforcer.act(request), subject.ref
 
     # -- commands --------------------------------------------------------------------------------------
     async def warn(self, inv: Invocation, args: dict[str, Any]) -> Reply:

@@ -26,6 +26,14 @@ class SettingsStore:
             return None
         return hit[1], hit[2]
 
+    def stale(self, community_id: int) -> tuple[ModSettings, CompiledConfig] | None:
+        """What is cached, however old (the hot path checks with it while one refresh runs)."""
+        hit = self._cache.get(community_id)
+        return (hit[1], hit[2]) if hit is not None else None
+
+    async def refresh(self, community_id: int) -> ModSettings:
+        return self._keep(await self.repo.settings(community_id))
+
     async def get(self, community_id: int) -> ModSettings:
         hit = self.peek(community_id)
         if hit is not None:

@@ -55,6 +55,7 @@ class MessageWatch:
         self._usernames: dict[tuple[str, str], str] = {}
         self._pending: dict[str, dict[str, str | None]] = {}
         self._flushing = False
+        self._refreshing: set[int] = set()
 
     # -- the hot path (plain function: returns work only when there is some) -----------------------------
     def on_message(self, event: MessageSeen) -> Awaitable[None] | None:
@@ -66,16 +67,35 @@ class MessageWatch:
         scope = self._scopes.get((event.platform, event.scope_id))
         if scope is None or time.monotonic() - scope[1] > SCOPE_TTL:
             return self._first_sight(event)
-        cached = self.store.peek(scope[0])
+        community_id = scope[0]
+        cached = self.store.peek(community_id)
+        refresh = None
         if cached is None:
-            return self._first_sight(event)
-        hits = self._check(scope[0], cached[1], event)
+            cached = self.store.stale(community_id)
+            if cached is None:
+                return self._first_sight(event)
+            if community_id not in self._refreshing:  # one reload at a time; meanwhile the old settings hold
+                self._refreshing.add(community_id)
+                refresh = self._refresh(community_id)
+        hits = self._check(community_id, cached[1], event)
         if hits:
-            return self._handle(scope[0], event, hits)
+            return self._then(refresh, self._handle(community_id, event, hits))
         if self._pending and not self._flushing:
             self._flushing = True
-            return self._flush_usernames()
-        return None
+            return self._then(refresh, self._flush_usernames())
+        return refresh
+
+    async def _refresh(self, community_id: int) -> None:
+        try:
+            await self.store.refresh(community_id)
+        finally:
+            self._refreshing.discard(community_id)
+
+    @staticmethod
+    async def _then(first: Awaitable[None] | None, second: Awaitable[None]) -> None:
+        if first is not None:
+            await first
+        await second
 
     def _check(self, community_id: int, compiled: automod.CompiledConfig, event: MessageSeen) -> list[automod.Hit]:
         created = None

@@ -233,3 +233,26 @@ async def test_automod_switched_off_checks_nothing(
     services.hub.publish(message("you ass", at=clock.now()))
     await services.hub.drain()
     assert actions.calls == []
+
+
+async def test_settings_changed_elsewhere_are_picked_up_without_a_reload_per_message(
+    services: Services, actions: FakeActions, messenger: RecordingMessenger, clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from dataclasses import replace
+
+    from cogs.moderation import store
+
+    await words_on(services)
+    services.hub.publish(message("hello", at=clock.now()))  # the chat is known and its settings cached
+    await services.hub.drain()
+    current = await services.moderation.enforcer.repo.settings(1)
+    changed = replace(current, automod=replace(current.automod, words=("frobnicate",)))
+    await services.moderation.enforcer.repo.save_settings(changed, clock.now())  # another process did this
+    monkeypatch.setattr(store, "TTL", -1.0)  # every cached entry is now stale
+    services.hub.publish(message("frobnicate", at=clock.now()))  # checked with what is cached; one reload starts
+    await services.hub.drain()
+    assert actions.of("delete") == []
+    services.hub.publish(message("frobnicate", at=clock.now()))
+    await services.hub.drain()
+    assert len(actions.of("delete")) == 1
