@@ -27,7 +27,7 @@ from cogs.moderation.models import (
     Rule,
     RuleSetting,
 )
-from cogs.moderation.raid import RaidGuard
+from cogs.moderation.raid import RaidGuard, missing_permissions
 from cogs.moderation.store import SettingsStore
 
 APPEAL_MAX = 500
@@ -285,14 +285,16 @@ class ConfigService:
         if state == "on":
             settings = await self.raid.set(community_id, True, minutes, automatic=False)
             assert settings.lockdown_until is not None
-            return Reply.of(
-                OutMessage.of(
-                    t_(
-                        "🚨 Lockdown is on until {until}. New members are held until then.",
-                        until=Moment(settings.lockdown_until, inv.timezone),
-                    )  # fmt: skip
+            lines = [
+                t_(
+                    "🚨 Lockdown is on until {until}. New members are held until then.",
+                    until=Moment(settings.lockdown_until, inv.timezone),
                 )
-            )
+            ]
+            missing = missing_permissions(settings)
+            if missing:
+                lines.append(t_("I could not do all of it: I need {permissions}.", permissions=missing))
+            return Reply.of(OutMessage(tuple(lines)))
         settings = await self.store.get(community_id)
         if settings.lockdown_until is None:
             raise BadArgument(t_("There is no lockdown to end."))

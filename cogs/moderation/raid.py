@@ -19,7 +19,8 @@ from bot.core.outbound import OutMessage
 from bot.core.targets import Target
 from cogs.community.ports import CommunityRepo
 from cogs.moderation.actions import Enforcer
-from cogs.moderation.models import ActionFailed, LockdownChanged, ModSettings
+from cogs.moderation.models import ActionFailed, BotPermission, LockdownChanged, ModSettings
+from cogs.moderation.render import PERMISSION_LABELS
 from cogs.moderation.store import SettingsStore
 from cogs.outbox.models import OutboxKey
 from cogs.outbox.service import Outbox
@@ -117,7 +118,7 @@ class RaidGuard:
                 settings = await self.store.update(community_id, now, lockdown_until=None, lockdown_state={})
                 until = None
         self.hub.publish(LockdownChanged(community_id, on, automatic, now, until))
-        await self._alert(community_id, on, until, automatic, reason)
+        await self._alert(community_id, on, until, automatic, reason, missing_permissions(settings))
         if self.enforcer.armed is not None:
             await self.enforcer.armed()
         return settings
@@ -160,7 +161,13 @@ class RaidGuard:
 
     # -- alerts ----------------------------------------------------------------------------------------
     async def _alert(
-        self, community_id: int, on: bool, until: datetime | None, automatic: bool, reason: Text | None
+        self,
+        community_id: int,
+        on: bool,
+        until: datetime | None,
+        automatic: bool,
+        reason: Text | None,
+        missing: tuple[Text, ...] = (),
     ) -> None:
         community = await self.communities.get(community_id)
         if community is None:
@@ -178,6 +185,8 @@ class RaidGuard:
                 t_("New members are held (muted) until it ends; on Discord slowmode is on in public channels."),
                 t_("End it early with /lockdown off."),
             ]
+            if missing:
+                lines.append(t_("I could not do all of it: I need {permissions}.", permissions=missing))
         else:
             lines = [t_("✅ **Lockdown has ended.** Members who joined meanwhile can write now.")]
             if automatic:
@@ -202,3 +211,11 @@ class RaidGuard:
     async def drain(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def missing_permissions(settings: ModSettings) -> tuple[Text, ...]:
+    """Lockdown measures a chat could not take, as the permissions that would allow them."""
+    names: set[str] = set()
+    for saved in (settings.lockdown_state.get("scopes") or {}).values():
+        names.update((saved or {}).get("missing") or ())
+    return tuple(PERMISSION_LABELS[BotPermission(n)] for n in sorted(names) if n in {p.value for p in BotPermission})

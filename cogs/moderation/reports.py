@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.clock import Clock
@@ -37,6 +38,7 @@ VERBS = {
     "ban": (InfractionKind.BAN, t_("banned")),
 }
 REPORT_MUTE = timedelta(hours=1)
+REPORTS_PER_WINDOW, REPORT_WINDOW = 5, timedelta(minutes=10)
 
 
 class ReportService:
@@ -64,6 +66,7 @@ class ReportService:
         self.clock = clock
         self.hub = hub
         self._locks: dict[int, asyncio.Lock] = {}
+        self._recent: dict[tuple[int, int], deque[datetime]] = {}
 
     # -- filing ----------------------------------------------------------------------------------------
     async def report(self, inv: Invocation, args: dict[str, Any]) -> Reply:
@@ -77,6 +80,7 @@ class ReportService:
                 )  # fmt: skip
             )
         reason = clean_reason(args.get("reason"))
+        self._rate_limit(inv.community_id, inv.member_id, inv.now)
         platform = inv.platform.value
         target: Subject | None = None
         if args.get("member") is not None:
@@ -114,6 +118,15 @@ class ReportService:
                 ephemeral=True,
             )
         )
+
+    def _rate_limit(self, community_id: int, reporter_id: int, now: datetime) -> None:
+        """A few reports at a time per member, so nobody can flood the queue."""
+        recent = self._recent.setdefault((community_id, reporter_id), deque(maxlen=REPORTS_PER_WINDOW))
+        if len(recent) == REPORTS_PER_WINDOW and now - recent[0] < REPORT_WINDOW:
+            raise BadArgument(t_("You have sent several reports just now. Please wait a few minutes."))
+        if len(self._recent) > 10_000:
+            self._recent.clear()
+        recent.append(now)
 
     async def _post(self, report: Report, reporter: UserRef, member: UserRef | None, text: str) -> None:
         community = await self.communities.get(report.community_id)

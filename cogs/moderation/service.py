@@ -259,6 +259,13 @@ class ModerationService:
                 )  # fmt: skip
             )
         up_to = inv.place.message_id
+        if platform == "telegram" and inv.place.channel.thread_id is not None:
+            raise BadArgument(
+                t_(
+                    "In a topic I can't tell its messages from the others' by number, so /purge works only in "
+                    "groups without topics. Delete the messages by hand here."
+                )
+            )
         if start is not None:
             if (
                 start.sent_at is not None

@@ -275,3 +275,11 @@ async def test_lockdown_sets_slowmode_and_verification_and_restores_them(
     assert held[0].json["communication_disabled_until"]
     assert "Lockdown ended" in await slash(fake, MODERATOR, "lockdown", state="off")
     assert fake.channels[GENERAL]["rate_limit_per_user"] == 0 and fake.guilds[GUILD].verification_level == 1
+
+
+async def test_a_lockdown_names_what_the_bot_could_not_do(
+    runtime: DiscordRuntime, fake: FakeDiscord, dc_services: Services
+) -> None:
+    answer = await slash(fake, MODERATOR, "lockdown", state="on")  # the bot may not manage the server
+    assert "Lockdown is on" in answer and "I need Manage Server" in answer
+    assert fake.channels[GENERAL]["rate_limit_per_user"] == 30 and fake.guilds[GUILD].verification_level == 1

@@ -223,9 +223,13 @@ class DiscordModeration:
                     channels[str(channel.id)] = before
                 except discord.HTTPException as exc:
                     log.warning("Discord: slowmode in %s failed: %s", channel.id, exc)
-            state: dict[str, Any] = {"channels": channels}
+            state: dict[str, Any] = {"channels": channels, "missing": []}
+            if not me.guild_permissions.manage_channels:
+                state["missing"].append(BotPermission.MANAGE_CHANNELS.value)
             level = guild.verification_level
-            if me.guild_permissions.manage_guild and level.value < discord.VerificationLevel.high.value:
+            if not me.guild_permissions.manage_guild:
+                state["missing"].append(BotPermission.MANAGE_SERVER.value)
+            elif level.value < discord.VerificationLevel.high.value:
                 try:
                     await guild.edit(verification_level=discord.VerificationLevel.high, reason="Hearth: raid lockdown")
                     state["verification"] = level.value

@@ -15,6 +15,7 @@ from bot.core.clock import FakeClock
 from bot.core.commands import MessageRef
 from bot.core.hub import MessageSeen
 from bot.core.identity import PlatformId
+from bot.core.targets import Target
 from cogs.moderation.models import ActionFailed, BotPermission, InfractionRecorded, TargetFacts
 from storage.tables import mod_infractions
 from tests.cogs.moderation.conftest import HERE, MEMBER, MOD, FakeActions, run, sent_to
@@ -340,3 +341,10 @@ async def test_a_history_page_pressed_in_a_private_chat_rechecks_the_role_in_the
     assert not page2.error and "page 2 of 2" in page2.messages[0].render_text("en", str, str)
     demoted = await services.dispatcher.press(private(uid="100"), MEMBER, button.action)
     assert demoted.error and "Only moderators" in demoted.messages[0].render_text("en", str, str)
+
+
+async def test_purge_by_number_is_refused_inside_a_forum_topic(services: Services, actions: FakeActions) -> None:
+    topic = group().__class__(HERE.platform, HERE.scope_id, HERE.scope_title, Target.channel("telegram", "-1001", 7),
+                              message_id="90")  # fmt: skip
+    assert "topic" in await run(services, MOD, "purge", "10", place=topic)
+    assert actions.calls == []

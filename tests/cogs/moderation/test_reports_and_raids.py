@@ -192,3 +192,17 @@ async def test_the_summary_counts_actions_reports_and_hits_for_a_period(
     assert (summary.reports_filed, summary.reports_open, summary.automod_hits) == (1, 1, {"flood": 1})
     days = await services.moderation.reader.risk_days(1, clock.now() - timedelta(days=2), clock.now() + timedelta(1))
     assert [(d.reports, d.automod_hits) for d in days] == [(0, 0), (0, 0), (1, 1), (0, 0)]
+
+
+async def test_a_member_cannot_flood_the_queue_with_reports(
+    services: Services, actions: FakeActions, messenger: RecordingMessenger, clock: FakeClock
+) -> None:
+    for n in range(5):
+        ref = MessageRef(str(50 + n), "-1001", PlatformId.of("telegram", "100"), "x", START)
+        assert "Thank you" in await run(services, BOB, "report", "spam", target_message=ref,
+                                        target_member=PlatformId.of("telegram", "100"))  # fmt: skip
+    ref = MessageRef("60", "-1001", PlatformId.of("telegram", "100"), "x", START)
+    alice = PlatformId.of("telegram", "100")
+    assert "wait a few minutes" in await run(services, BOB, "report", "spam", target_message=ref, target_member=alice)
+    clock.advance(timedelta(minutes=11))
+    assert "Thank you" in await run(services, BOB, "report", "spam", target_message=ref, target_member=alice)
