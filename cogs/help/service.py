@@ -26,6 +26,9 @@ class HelpService:
     def lines_for(self, role: Role, platform: Platform, organizer: bool = False) -> list[Text]:
         lines: list[Text] = []
         visible = self.registry.visible_to(role, organizer)
+        if platform is Platform.CONSOLE:  # a Discord-only twin of a Telegram command is typed the Telegram way
+            typed = {name for s in visible for name in s.telegram}
+            visible = [s for s in visible if s.telegram or s.console_name not in typed]
         sections: list[tuple[Text, list[CommandSpec]]] = [
             (SECTION_TITLES[Role.MEMBER], [s for s in visible if s.role == Role.MEMBER and not s.organizer]),
             (t_("For event organizers"), [s for s in visible if s.organizer]),
