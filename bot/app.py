@@ -37,6 +37,8 @@ from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
+from cogs.moderation import commands as moderation_commands
+from cogs.moderation.feature import Moderation
 from cogs.outbox.service import Outbox
 from cogs.polls import commands as poll_commands
 from cogs.polls.models import NativeCountsSeen, NativeVoteSeen
@@ -55,6 +57,7 @@ from storage.events import EventsData, SqlEventRepo
 from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
+from storage.moderation import ModerationData, SqlModerationRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
 from storage.polls import PollsData, SqlPollRepo, SqlSurveyRepo
 
@@ -91,6 +94,7 @@ class Services:
     polls: PollService = field(init=False)  # set by wire_polls
     surveys: SurveyService = field(init=False)  # set by wire_polls
     poll_results: PollResults = field(init=False)  # set by wire_polls: what the digest reads
+    moderation: Moderation = field(init=False)  # set by wire_moderation
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -209,6 +213,21 @@ def wire_polls(s: Services) -> None:
     s.before_stop += [polls.drain, surveys.drain]
 
 
+def wire_moderation(s: Services) -> None:
+    repo = SqlModerationRepo(s.engine)
+    moderation = Moderation.build(
+        repo, repo, s.members, s.communities, s.directory, s.outbox, s.capabilities, s.messengers.get, s.scheduler,
+        s.clock, s.hub, s.settings.owners,
+    )  # fmt: skip
+    moderation_commands.register(s.registry, moderation.service, moderation.reports, moderation.config)
+    moderation.subscribe(s.hub)  # automod reads every message in memory; raid protection counts joins
+    s.member_data.register(ModerationData())
+    s.moderation = moderation
+    # Mutes, bans and lockdowns overdue after a restart end now; the scheduler holds one trigger for the next.
+    s.after_ready.append(moderation.expiry.rehydrate)
+    s.before_stop.append(moderation.drain)
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
@@ -217,6 +236,7 @@ FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_events,
     wire_privacy,
     wire_polls,
+    wire_moderation,
 )
 
 

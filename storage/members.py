@@ -116,6 +116,37 @@ class SqlMemberRepo:
         async with self.engine.connect() as conn:
             return list((await conn.execute(query)).scalars())
 
+    async def set_usernames(self, platform: str, usernames: dict[str, str | None]) -> None:
+        if not usernames:
+            return
+        i = member_identities.c
+        async with self.engine.begin() as conn:
+            others = i.user_id.not_in(list(usernames))
+            for taken in {n.lower() for n in usernames.values() if n}:  # a username belongs to one account
+                await conn.execute(
+                    sa.update(member_identities)
+                    .where(i.platform == platform, sa.func.lower(i.username) == taken, others)
+                    .values(username=None)
+                )
+            for user_id, name in usernames.items():
+                await conn.execute(
+                    sa.update(member_identities)
+                    .where(i.platform == platform, i.user_id == user_id)
+                    .values(username=name[:100] if name else None)
+                )
+
+    async def find_username(self, platform: str, username: str) -> Identity | None:
+        i = member_identities.c
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(member_identities)
+                    .where(i.platform == platform, sa.func.lower(i.username) == username.lower().lstrip("@"))
+                    .limit(1)
+                )
+            ).first()
+        return Identity(row.platform, row.user_id, row.member_id, row.username) if row else None
+
     async def _set(self, member_id: int, **values: str | int | bool | None) -> None:
         async with self.engine.begin() as conn:
             updated = await conn.execute(

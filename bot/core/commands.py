@@ -45,6 +45,29 @@ class ArgKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class UserHandle:
+    """A member named by `@username` (Telegram, console): the feature resolves it to someone it has seen."""
+
+    platform: Platform
+    username: str
+
+    def __str__(self) -> str:
+        return f"@{self.username}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """The message a command acts on: the message a Telegram command replies to, or a Discord message
+    context menu's target. `text` is for in-memory use (a report's excerpt) and is never stored."""
+
+    message_id: str
+    channel_id: str
+    author: PlatformId | None = None
+    text: str = ""
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Arg:
     name: str  # lower-case ascii, Discord option rules (1–32 chars)
     kind: ArgKind
@@ -80,6 +103,7 @@ class Place:
     channel: Target
     is_private: bool = False
     reply_to: str | None = None  # the message a command replied to (Telegram: /closepoll on a poll), if any
+    message_id: str | None = None  # the message that invoked the command, where there is one (Telegram)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +118,7 @@ class Invocation:
     locale: str
     now: datetime
     target_member: PlatformId | None = None  # Telegram reply target
+    target_message: MessageRef | None = None  # the message replied to (Telegram) or picked (Discord context menu)
     is_organizer: bool = False  # may create and manage events (managers, organizer role, Manage Events)
     timezone: str = "UTC"  # the community's zone (or UTC outside a community)
 

@@ -95,6 +95,7 @@ class MessageSeen:
     length_bucket: int = 0
     message_id: str | None = None
     text: str = ""
+    username: str | None = None  # the author's @username where the platform has one (finding members by it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from telegram import Chat, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.core.commands import Caller, Place
+from bot.core.commands import Caller, MessageRef, Place
 from bot.core.i18n import t_
 from bot.core.identity import Platform, PlatformId
 from bot.core.outbound import DeliveryRefused, OutMessage
@@ -38,7 +38,18 @@ def place_of(message: Message) -> Place:
         channel=Target.channel(Platform.TELEGRAM, chat.id, thread),
         is_private=private,
         reply_to=reply_to,
+        message_id=str(message.message_id),
     )
+
+
+def replied_ref(message: Message) -> MessageRef | None:
+    """The message a command replies to (not the topic's first service message), as the command sees it."""
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created is not None:
+        return None
+    author = PlatformId.of(Platform.TELEGRAM, replied.from_user.id) if replied.from_user else None
+    text = replied.text or replied.caption or ""
+    return MessageRef(str(replied.message_id), str(message.chat.id), author, text, replied.date)
 
 
 async def caller_of(runtime: TelegramHost, message: Message, user_id: int) -> Caller:
@@ -90,7 +101,7 @@ def make_handlers(runtime: TelegramHost) -> list[object]:
         ):
             target = PlatformId.of(Platform.TELEGRAM, replied.from_user.id)
         caller = await caller_of(runtime, message, message.from_user.id)
-        answer = await runtime.deps.dispatcher.run_text(place, caller, name, rest, target)
+        answer = await runtime.deps.dispatcher.run_text(place, caller, name, rest, target, replied_ref(message))
         await send_answer(runtime, place.channel, answer, reply_to=message.message_id, person=message.from_user.id)
         await runtime.mark_done(update.update_id, durable=True)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
-from bot.core.commands import Caller, CommandSpec, Form, Invocation, Place, Registry, Reply, Where
+from bot.core.commands import Caller, CommandSpec, Form, Invocation, MessageRef, Place, Registry, Reply, Where
 from bot.core.errors import MissingArgument, PermissionDenied, UnknownCommand, UserError
 from bot.core.i18n import normalise_locale, pick_locale, t_
 from bot.core.identity import Platform, PlatformId
@@ -55,7 +55,13 @@ class Dispatcher:
             )
         )
 
-    async def resolve(self, place: Place, caller: Caller, target_member: PlatformId | None = None) -> Invocation:
+    async def resolve(
+        self,
+        place: Place,
+        caller: Caller,
+        target_member: PlatformId | None = None,
+        target_message: MessageRef | None = None,
+    ) -> Invocation:
         now = self.clock.now()
         platform = place.platform.value
         member_id = await self.directory.member_id(platform, caller.identity.id, caller.display_name, now)
@@ -94,6 +100,7 @@ class Dispatcher:
             locale=locale,
             now=now,
             target_member=target_member,
+            target_message=target_message,
             is_organizer=organizer,
             timezone=community.timezone if community else "UTC",
         )
@@ -105,11 +112,12 @@ class Dispatcher:
         spec: CommandSpec,
         raw_args: dict[str, Any],
         target_member: PlatformId | None = None,
+        target_message: MessageRef | None = None,
     ) -> Answer:
         started = time.perf_counter()
         inv: Invocation | None = None
         try:
-            inv = await self.resolve(place, caller, target_member)
+            inv = await self.resolve(place, caller, target_member, target_message)
             if place.is_private and spec.needs_community and spec.where.in_private and inv.community_id is None:
                 return await self.private.choose_first(place, caller, inv, spec, raw_args, target_member)
             self.check(spec, inv)
@@ -132,7 +140,13 @@ class Dispatcher:
                 del self.timings_ms[:5_000]
 
     async def run_text(
-        self, place: Place, caller: Caller, name: str, text: str, target_member: PlatformId | None = None
+        self,
+        place: Place,
+        caller: Caller,
+        name: str,
+        text: str,
+        target_member: PlatformId | None = None,
+        target_message: MessageRef | None = None,
     ) -> Answer:
         """Telegram and console: `/name a | b`. Unknown names and malformed text get a clear answer."""
         spec = self.registry.by_telegram(name)
@@ -147,17 +161,24 @@ class Dispatcher:
                 caller,
                 UnknownCommand(t_("Unknown command /{name}. Send /help to see what you can do.", name=name)),
             )
-        return await self.run_spec_text(place, caller, spec, text, target_member)
+        return await self.run_spec_text(place, caller, spec, text, target_member, target_message)
 
     async def run_spec_text(
-        self, place: Place, caller: Caller, spec: CommandSpec, text: str, target_member: PlatformId | None = None
+        self,
+        place: Place,
+        caller: Caller,
+        spec: CommandSpec,
+        text: str,
+        target_member: PlatformId | None = None,
+        target_message: MessageRef | None = None,
     ) -> Answer:
-        """A known command with its arguments as typed text (`a | b`); malformed text gets a clear answer."""
+        """A known command with its arguments as typed text (`a | b`); malformed text gets a clear answer.
+        With a reply target, a leading member argument is the replied-to member and the text fills the rest."""
         try:
-            raw = split_text(spec, text)
+            raw = split_text(spec, text, has_target=target_member is not None)
         except UserError as exc:
             return self._error(await self.resolve(place, caller), caller, exc)
-        return await self.run(place, caller, spec, raw, target_member)
+        return await self.run(place, caller, spec, raw, target_member, target_message)
 
     async def suggest(
         self, place: Place, caller: Caller, spec: CommandSpec, arg_name: str, typed: str

@@ -68,3 +68,14 @@ async def test_private_chat_answers_personal_commands_for_the_console_community(
     assert "group or server" in out[-1]
     await manager.handle("/help")
     assert "/myevents" in out[-1] and "/newevent" not in out[-1]
+
+
+async def test_a_moderator_moderates_by_name_and_the_platform_step_is_shown(services: Services) -> None:
+    moderator, out = session(services, "moderator")
+    await moderator.handle("/mute bob 1h | spamming")
+    assert any("bob muted until" in line for line in out) and "muted for 1 hour" in out[-1]
+    await moderator.handle("/infractions bob")
+    assert "spamming" in out[-1]
+    member, member_out = session(services, "member")
+    await member.handle("/kick bob")
+    assert "Only a moderator" in member_out[-1]

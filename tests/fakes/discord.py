@@ -617,7 +617,7 @@ class FakeDiscord(RestMixin):
             "afk_channel_id": None,
             "afk_timeout": 300,
             "widget_enabled": False,
-            "verification_level": 1,
+            "verification_level": guild.verification_level,
             "default_message_notifications": 1,
             "explicit_content_filter": 2,
             "roles": sorted(guild.roles.values(), key=lambda r: r["position"]),

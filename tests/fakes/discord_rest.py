@@ -33,6 +33,7 @@ from .discord_model import (
     P_KICK,
     P_MANAGE_CHANNELS,
     P_MANAGE_EVENTS,
+    P_MANAGE_GUILD,
     P_MANAGE_MESSAGES,
     P_MANAGE_NICKNAMES,
     P_MANAGE_ROLES,
@@ -151,6 +152,7 @@ class RestMixin:
         ("PATCH", "/webhooks/{app_id}/{token}/messages/{message_id}", "_r_webhook_message_edit"),
         ("DELETE", "/webhooks/{app_id}/{token}/messages/{message_id}", "_r_webhook_message_delete"),
         ("GET", "/guilds/{guild_id}", "_r_guild_get"),
+        ("PATCH", "/guilds/{guild_id}", "_r_guild_patch"),
         ("GET", "/guilds/{guild_id}/channels", "_r_guild_channels"),
         ("GET", "/guilds/{guild_id}/roles", "_r_guild_roles"),
         ("POST", "/guilds/{guild_id}/roles", "_r_role_create"),
@@ -976,6 +978,25 @@ class RestMixin:
             out["approximate_member_count"] = len(guild.members)
             out["approximate_presence_count"] = 0
         return out
+
+    async def _r_guild_patch(self, call: Call, guild_id: str) -> Any:
+        """Modify Guild: needs Manage Server; only the fields a bot here changes are kept (verification level,
+        name), each validated as Discord does (VerificationLevels 0–4, name 2–100)."""
+        guild = self._guild(guild_id)
+        self._require(guild, None, P_MANAGE_GUILD)
+        body = call.json or {}
+        if "verification_level" in body:
+            level = body["verification_level"]
+            if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= 4:
+                raise form_error(["verification_level"], "BASE_TYPE_CHOICES", "Value must be one of {0, 1, 2, 3, 4}.")
+            guild.verification_level = level
+        if "name" in body:
+            if not isinstance(body["name"], str) or not 2 <= len(body["name"]) <= 100:
+                raise form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length.")
+            guild.name = body["name"]
+        payload = self.guild_payload(guild.id)  # type: ignore[attr-defined]
+        await self._echo("GUILD_UPDATE", payload)  # type: ignore[attr-defined]
+        return payload
 
     async def _r_guild_channels(self, call: Call, guild_id: str) -> Any:
         return list(self._guild(guild_id).channels.values())

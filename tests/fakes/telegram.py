@@ -111,6 +111,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         self.dropped: list[dict[str, Any]] = []  # updates discarded because of allowed_updates
         self.allowed_updates: list[str] | None = None  # as last given to getUpdates
         self.messages: dict[tuple[Any, int], dict[str, Any]] = {}  # (chat id, message id) -> Message
+        self.deleted: list[tuple[Any, int]] = []  # (chat id, message id) of messages the bot deleted
         self.polls: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}  # file_id -> uploaded bytes
         self.webhook_url = ""

@@ -34,6 +34,7 @@ class BotApiMethods:
     messages: dict[tuple[Any, int], dict[str, Any]]
     polls: dict[str, dict[str, Any]]
     files: dict[str, bytes]
+    deleted: list[tuple[Any, int]]
     _ids: itertools.count[int]
     _serial: itertools.count[int]
     _chat_info: dict[Any, dict[str, Any]]
@@ -226,10 +227,25 @@ class BotApiMethods:
         msg = self._editable(p)
         return True if msg is None else self._apply_edit(msg, p)
 
+    def _may_delete(self, chat: dict[str, Any], msg: dict[str, Any]) -> bool:
+        """Bots delete their own messages, and others' in groups only as an administrator with
+        can_delete_messages (or the creator); nothing older than 48 hours."""
+        if now() - int(msg.get("date", now())) > 48 * 3600:
+            return False
+        if msg.get("from", {}).get("id") == self.bot_id or chat["type"] == "private":
+            return True
+        me = self.member(chat["id"], self.bot_id)
+        return me["status"] == "creator" or (me["status"] == "administrator" and bool(me.get("can_delete_messages")))
+
     def _api_deleteMessage(self, p: dict, u: dict) -> bool:
         chat = self._target_chat(p)
-        if self.messages.pop((chat["id"], p.get("message_id", 0)), None) is None:
+        msg = self.messages.get((chat["id"], p.get("message_id", 0)))
+        if msg is None:
             raise bad_request("message to delete not found")
+        if not self._may_delete(chat, msg):
+            raise bad_request("message can't be deleted")
+        del self.messages[(chat["id"], msg["message_id"])]
+        self.deleted.append((chat["id"], msg["message_id"]))
         return True
 
     def _api_deleteMessages(self, p: dict, u: dict) -> bool:
@@ -237,8 +253,13 @@ class BotApiMethods:
         ids = p.get("message_ids")
         if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
             raise bad_request("message_ids must contain 1-100 identifiers")
-        for mid in ids:  # like the API: missing messages are skipped silently
-            self.messages.pop((chat["id"], mid), None)
+        found = [self.messages[(chat["id"], mid)] for mid in ids if (chat["id"], mid) in self.messages]
+        if found and not any(self._may_delete(chat, m) for m in found):
+            raise bad_request("message can't be deleted")
+        for msg in found:  # like the API: missing (and undeletable) messages are skipped silently
+            if self._may_delete(chat, msg):
+                del self.messages[(chat["id"], msg["message_id"])]
+                self.deleted.append((chat["id"], msg["message_id"]))
         return True
 
     def _api_answerCallbackQuery(self, p: dict, u: dict) -> bool:

@@ -273,6 +273,24 @@ async def test_moderation_routes_enforce_permissions_and_role_hierarchy(fake: Fa
     assert BOB in fake.guilds[GUILD].members
 
 
+@pytest.mark.allow_violations  # a deliberately invalid level: the spec check and the fake both refuse it
+async def test_guild_verification_level_needs_manage_server_and_a_valid_level(fake: FakeDiscord) -> None:
+    client, _ = make_client()
+    async with fake.running(client):
+        guild = client.get_guild(GUILD)
+        assert guild is not None
+        with pytest.raises(discord.Forbidden):  # the default bot role lacks Manage Server
+            await guild.edit(verification_level=discord.VerificationLevel.high)
+        role = fake.guilds[GUILD].roles[fake.bot_role_id(GUILD)]  # type: ignore[index]
+        role["permissions"] = int(role["permissions"]) | (1 << 5)  # manage_guild
+        await guild.edit(verification_level=discord.VerificationLevel.high)
+        with pytest.raises(discord.HTTPException) as bad:
+            await client.http.request(
+                discord.http.Route("PATCH", "/guilds/{g}", g=GUILD), json={"verification_level": 9}
+            )
+    assert fake.guilds[GUILD].verification_level == 3 and bad.value.code == 50035
+
+
 async def test_autocomplete_and_modal_round_trips_and_invalid_choices(fake: FakeDiscord) -> None:
     client, tree = make_client()
     submitted: list[str] = []

@@ -261,6 +261,20 @@ async def test_members_table_drives_get_chat_member_and_moderation(tg: FakeTeleg
     assert chat.type == "supergroup" and chat.permissions.can_send_messages is True
 
 
+async def test_deleting_others_messages_needs_the_delete_right_and_skips_what_is_gone(tg: FakeTelegram) -> None:
+    first = tg.message_update(GROUP, 5, "one")["message"]["message_id"]
+    second = tg.message_update(GROUP, 5, "two")["message"]["message_id"]
+    async with make_bot(tg) as bot:
+        tg.set_member(GROUP, tg.bot_id, "administrator", can_delete_messages=False)
+        with pytest.raises(BadRequest, match="can't be deleted"):
+            await bot.delete_messages(GROUP, [first, second])
+        tg.set_member(GROUP, tg.bot_id, "administrator")
+        assert await bot.delete_messages(GROUP, [first, second, 9999])  # the unknown id is skipped
+        with pytest.raises(BadRequest, match="not found"):
+            await bot.delete_message(GROUP, first)
+    assert tg.deleted == [(GROUP, first), (GROUP, second)]
+
+
 async def test_documents_are_uploaded_multipart_and_downloadable(tg: FakeTelegram) -> None:
     async with make_bot(tg) as bot:
         msg = await bot.send_document(
