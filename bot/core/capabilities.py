@@ -5,6 +5,7 @@ feature asks `capabilities.get(platform, Port)` and degrades clearly when a plat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
@@ -12,12 +13,13 @@ T = TypeVar("T")
 
 class Capabilities:
     def __init__(self) -> None:
-        self._impls: dict[tuple[str, type], Any] = {}
+        self._impls: dict[tuple[str, object], Any] = {}
 
-    def provide(self, platform: str, port: type[T], impl: T) -> None:
+    # `port` is typed as a callable returning T (not `type[T]`) so that Protocol classes are accepted.
+    def provide(self, platform: str, port: Callable[..., T], impl: T) -> None:
         self._impls[(platform, port)] = impl
 
-    def get(self, platform: str, port: type[T]) -> T | None:
+    def get(self, platform: str, port: Callable[..., T]) -> T | None:
         return cast(T | None, self._impls.get((platform, port)))
 
     def platforms(self, port: type) -> list[str]:

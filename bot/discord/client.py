@@ -18,7 +18,7 @@ import yarl
 from bot.discord import exts, interactions
 from bot.discord import slash_commands as commands
 from bot.discord.activity import ActivityRecorder
-from bot.discord.buttons import ActionButton
+from bot.discord.buttons import ActionButton, ActionSelect
 from bot.discord.errors import HearthTree, answer_failure
 from bot.discord.messenger import DiscordMessenger
 
@@ -56,7 +56,7 @@ class HearthClient(discord.Client):
     async def setup_hook(self) -> None:
         await self.tree.set_translator(commands.HearthTranslator())
         commands.install(self.runtime, self.tree)
-        self.add_dynamic_items(ActionButton)
+        self.add_dynamic_items(ActionButton, ActionSelect)
         self.runtime.listeners.clear()  # a client rebuilt without an intent sets its glue up again
         for module in exts.modules():
             setup = getattr(module, "setup", None)
