@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import EventHub, MembersMerged
+from bot.core.hub import ActivityWritten, EventHub, MemberJoined, MemberLeft, MembersMerged
 from bot.core.outbound import Messenger
 from bot.platform import PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
@@ -29,6 +29,7 @@ from cogs.community.directory import Directory
 from cogs.community.service import CommunityService
 from cogs.dispatch.dispatcher import Dispatcher
 from cogs.events import commands as event_commands
+from cogs.events.models import EventCreated
 from cogs.events.reminders import ReminderService
 from cogs.events.service import EventService
 from cogs.help import commands as help_commands
@@ -36,6 +37,11 @@ from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
+from cogs.onboarding import commands as onboarding_commands
+from cogs.onboarding.context import Context as OnboardingContext
+from cogs.onboarding.models import JoinRequested
+from cogs.onboarding.service import OnboardingService
+from cogs.onboarding.setup import SetupService as OnboardingSetup
 from cogs.outbox.service import Outbox
 from config.settings import Settings
 from storage.analytics import ActivityData, SqlActivityRepo
@@ -45,6 +51,7 @@ from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
+from storage.onboarding import OnboardingData, SqlOnboardingRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
 
 log = logging.getLogger(__name__)
@@ -75,6 +82,7 @@ class Services:
     ingest: ActivityIngest = field(init=False)  # set by wire_analytics
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
+    onboarding: OnboardingService = field(init=False)  # set by wire_onboarding; `.funnel` is a FunnelReader
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -153,12 +161,45 @@ def wire_events(s: Services) -> None:
     s.before_stop.append(reminders.drain)
 
 
+def wire_onboarding(s: Services) -> None:
+    ctx = OnboardingContext(
+        repo=SqlOnboardingRepo(s.engine),
+        members=s.members,
+        communities=s.communities,
+        events=SqlEventRepo(s.engine),
+        outbox=s.outbox,
+        messengers=s.messengers.get,
+        capabilities=s.capabilities,
+        registry=s.registry,
+        clock=s.clock,
+        hub=s.hub,
+        timer=s.scheduler,
+        marks=s.cursors,
+    )
+    service = OnboardingService(ctx)
+    onboarding_commands.register(s.registry, service, OnboardingSetup(ctx, service.welcome, service.interests))
+    s.hub.subscribe(MemberJoined, service.on_join)
+    s.hub.subscribe(MemberLeft, service.on_leave)
+    s.hub.subscribe(JoinRequested, service.on_request)
+    s.hub.subscribe(ActivityWritten, service.on_activity)
+    s.hub.subscribe(EventCreated, service.on_event)
+    s.hub.subscribe(MembersMerged, service.on_merged)
+    s.member_data.register(OnboardingData())
+    s.onboarding = service
+    # Backfill (once), journeys brought up to date, overdue time limits and nudges; then a refresh of
+    # "active in week 2" and "regular" from the rollups every six hours.
+    s.after_ready.append(service.start)
+    s.periodic.append(("onboarding:journeys", 6 * 3600, service.refresh))
+    s.before_stop.append(service.drain)
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
     wire_members,
     wire_community,
     wire_events,
+    wire_onboarding,
 )
 
 

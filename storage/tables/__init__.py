@@ -7,6 +7,16 @@ from storage.tables.base import Stamp, UTCDateTime, metadata
 from storage.tables.community import communities, community_links
 from storage.tables.events import event_posts, event_reminders, event_rsvps, events
 from storage.tables.members import community_members, link_codes, member_identities, member_settings, members
+from storage.tables.onboarding import (
+    onboarding_gates,
+    onboarding_interests,
+    onboarding_journeys,
+    onboarding_member_interests,
+    onboarding_nudges,
+    onboarding_settings,
+    onboarding_templates,
+    onboarding_welcomes,
+)
 from storage.tables.outbox import cursors, outbox
 
 __all__ = [
@@ -29,5 +39,13 @@ __all__ = [
     "members",
     "membership_events",
     "metadata",
+    "onboarding_gates",
+    "onboarding_interests",
+    "onboarding_journeys",
+    "onboarding_member_interests",
+    "onboarding_nudges",
+    "onboarding_settings",
+    "onboarding_templates",
+    "onboarding_welcomes",
     "outbox",
 ]

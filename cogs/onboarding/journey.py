@@ -1,0 +1,208 @@
+"""The newcomer journey: each step's time per member and community, kept up to date from activity, and
+the funnel per weekly join cohort (`FunnelReader`).
+
+First messages and first replies come from `ActivityWritten` batches (a dictionary look-up per row for
+the few members still missing them); "active in week 2" and "regular" are read from the day rollups by
+`refresh`, which also fills first steps from stored raw activity (after downtime, and for the backfill)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.hub import ActivityWritten
+from cogs.onboarding.context import Context
+from cogs.onboarding.models import CohortFunnel, Funnel, Journey, Step, StepCount
+
+log = logging.getLogger(__name__)
+
+TRACK_FIRST_STEPS = timedelta(days=90)  # first message / reply watched live this long after joining
+TRACK_PROGRESS = timedelta(days=365)  # week 2 and regular evaluated this long
+SLACK = timedelta(minutes=5)  # platform clocks: a message stamped just before the join still counts
+# How long after the end of a cohort's week every member of it could have reached the step.
+MIN_AGE = {
+    Step.JOINED: timedelta(0),
+    Step.ACCEPTED_RULES: timedelta(0),
+    Step.FIRST_MESSAGE: timedelta(0),
+    Step.FIRST_REPLY: timedelta(0),
+    Step.ACTIVE_WEEK2: timedelta(days=14),
+    Step.REGULAR: timedelta(days=21),
+}
+BACKFILL_MARK = "onboarding:backfill"
+
+
+@dataclass
+class _Open:
+    joined_at: datetime
+    has_message: bool
+    has_reply: bool
+
+
+def week2_and_regular(joined: datetime, active: set[date], now: datetime) -> tuple[datetime | None, datetime | None]:
+    """When they were first active in their second week (days 7–13), and when they became regular: the
+    second active day of the third of three consecutive weeks with ≥ 2 active days (weeks from the join day)."""
+    start = joined.astimezone(UTC).date()
+    offsets = sorted((d - start).days for d in active if d >= start)
+    week2 = next((o for o in offsets if 7 <= o <= 13), None)
+    per_week: dict[int, list[int]] = defaultdict(list)
+    for o in offsets:
+        per_week[o // 7].append(o)
+    regular = None
+    for week in sorted(per_week):
+        if all(len(per_week.get(week + k, ())) >= 2 for k in range(3)):
+            regular = per_week[week + 2][1]
+            break
+
+    def at(offset: int | None) -> datetime | None:
+        if offset is None:
+            return None
+        moment = datetime.combine(start + timedelta(days=offset), time(0), UTC)
+        return moment if moment <= now else None
+
+    return at(week2), at(regular)
+
+
+def cohort_funnel(week: date, members: Sequence[Journey], measurable: Sequence[Step]) -> CohortFunnel:
+    reached = {step: sum(j.reached(step) for j in members) for step in Step}
+    steps = tuple(
+        StepCount(step, reached[step], reached[Step(step - 1)] if step > Step.JOINED else reached[step])
+        for step in measurable
+    )
+    return CohortFunnel(week, steps, biggest_drop(steps))
+
+
+def biggest_drop(steps: Sequence[StepCount]) -> Step | None:
+    """The step with the lowest conversion from the one before (the earliest on a tie); None when nobody lost."""
+    rated = [(c.rate, c.step) for c in steps if c.step > Step.JOINED and c.rate is not None]
+    if not rated:
+        return None
+    rate, step = min(rated, key=lambda pair: (pair[0], pair[1]))
+    return step if rate < 1 else None
+
+
+class JourneyService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._open: dict[tuple[int, int], _Open] = {}
+        self._loaded = False
+
+    # -- live first steps ---------------------------------------------------------------------------
+    async def load(self) -> None:
+        now = self.ctx.clock.now()
+        for cid, mid, joined, has_message, has_reply in await self.ctx.repo.open_first_steps(now - TRACK_FIRST_STEPS):
+            self._open[(cid, mid)] = _Open(joined, has_message, has_reply)
+        self._loaded = True
+
+    def watch(self, journey: Journey) -> None:
+        if journey.first_message_at is None or journey.first_reply_at is None:
+            self._open[(journey.community_id, journey.member_id)] = _Open(
+                journey.joined_at, journey.first_message_at is not None, journey.first_reply_at is not None
+            )
+
+    def forget(self, keep_id: int, drop_id: int) -> None:
+        """Members merged (/link): the open entries of the dropped member are re-read at the next load."""
+        for key in [k for k in self._open if k[1] in (keep_id, drop_id)]:
+            del self._open[key]
+
+    def on_activity(self, event: ActivityWritten) -> Awaitable[None] | None:
+        """Hot path (every flush): only rows about members still missing a first step cost more than a lookup."""
+        if not self._open:
+            return None
+        found: dict[tuple[int, int], list[datetime | None]] = {}
+        open_ = self._open
+        for row in event.rows:
+            if row.kind != "message":
+                continue
+            key = (row.community_id, row.member_id)
+            state = open_.get(key)
+            if state is not None and not state.has_message and row.at >= state.joined_at - SLACK:
+                pair = found.setdefault(key, [None, None])
+                pair[0] = row.at if pair[0] is None else min(pair[0], row.at)
+            target = row.reply_to_member_id
+            if target is not None and target != row.member_id:
+                key = (row.community_id, target)
+                state = open_.get(key)
+                if state is not None and not state.has_reply and row.at >= state.joined_at - SLACK:
+                    pair = found.setdefault(key, [None, None])
+                    pair[1] = row.at if pair[1] is None else min(pair[1], row.at)
+        if not found:
+            return None
+        for (cid, mid), (message, reply) in found.items():
+            state = open_[(cid, mid)]
+            state.has_message = state.has_message or message is not None
+            state.has_reply = state.has_reply or reply is not None
+            if state.has_message and state.has_reply:
+                del open_[(cid, mid)]
+        return self.ctx.repo.set_first_steps([(cid, mid, m, r) for (cid, mid), (m, r) in found.items()])
+
+    # -- week 2, regular; backfill ------------------------------------------------------------------
+    async def refresh(self, now: datetime, community_id: int | None = None) -> int:
+        """Fill what the rollups and raw activity say: first steps, active in week 2, regular."""
+        repo = self.ctx.repo
+        await repo.fill_first_steps(now - TRACK_PROGRESS)
+        by_community: dict[int, list[Journey]] = defaultdict(list)
+        for journey in await repo.open_progress(now - TRACK_PROGRESS, community_id):
+            by_community[journey.community_id].append(journey)
+        changed: list[tuple[int, int, datetime | None, datetime | None]] = []
+        for cid, journeys in by_community.items():
+            since = min(j.joined_at for j in journeys).astimezone(UTC).date()
+            days = await repo.active_days(cid, [j.member_id for j in journeys], since)
+            for j in journeys:
+                week2, regular = week2_and_regular(j.joined_at, days.get(j.member_id, set()), now)
+                week2 = week2 if j.week2_active_at is None else None
+                regular = regular if j.regular_at is None else None
+                if week2 is not None or regular is not None:
+                    changed.append((cid, j.member_id, week2, regular))
+        await repo.set_progress(changed)
+        return len(changed)
+
+    async def backfill(self) -> None:
+        """Once: journeys for joins recorded before onboarding existed, with what stored activity tells."""
+        if await self.ctx.marks.get(BACKFILL_MARK):
+            return
+        created = await self.ctx.repo.backfill_journeys()
+        now = self.ctx.clock.now()
+        await self.ctx.repo.fill_first_steps(now - TRACK_PROGRESS * 5)
+        await self.refresh(now)
+        await self.ctx.marks.set(BACKFILL_MARK, 1)
+        if created:
+            log.info("onboarding: backfilled %d journeys from recorded joins and activity", created)
+
+    async def start(self) -> None:
+        try:
+            await self.backfill()
+            await self.refresh(self.ctx.clock.now())
+        finally:
+            await self.load()
+
+    # -- the funnel ---------------------------------------------------------------------------------
+    async def funnel(self, community_id: int, now: datetime, weeks: int = 8) -> Funnel:
+        await self.refresh(now, community_id)
+        community = await self.ctx.community(community_id)
+        zone = ZoneInfo(community.timezone)
+        today = now.astimezone(zone).date()
+        this_week = today - timedelta(days=today.weekday())
+        first_week = this_week - timedelta(weeks=max(1, weeks) - 1)
+        since = datetime.combine(first_week, time(0), zone).astimezone(UTC)
+        cohorts: dict[date, list[Journey]] = defaultdict(list)
+        for journey in await self.ctx.repo.journeys(community_id, since):
+            local = journey.joined_at.astimezone(zone).date()
+            cohorts[local - timedelta(days=local.weekday())].append(journey)
+        results: list[CohortFunnel] = []
+        totals: dict[Step, list[int]] = {step: [0, 0] for step in Step}
+        measured: set[Step] = set()
+        for week in sorted(cohorts, reverse=True):
+            week_end = datetime.combine(week + timedelta(days=7), time(0), zone).astimezone(UTC)
+            steps = [s for s in Step if not MIN_AGE[s] or now >= week_end + MIN_AGE[s]]
+            cohort = cohort_funnel(week, cohorts[week], steps)
+            results.append(cohort)
+            for count in cohort.steps:
+                totals[count.step][0] += count.reached
+                totals[count.step][1] += count.previous
+                measured.add(count.step)
+        overall = tuple(StepCount(s, totals[s][0], totals[s][1]) for s in Step if s in measured)
+        return Funnel(community_id, tuple(results), overall, biggest_drop(overall))
