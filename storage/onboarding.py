@@ -91,6 +91,7 @@ def _journey(r: Any) -> Journey:
         left_at=r.left_at,
         nudges_opt_out=bool(r.nudges_opt_out),
         platform=r.platform,
+        welcome_fallback_at=r.welcome_fallback_at,
     )
 
 

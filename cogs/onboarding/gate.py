@@ -193,8 +193,9 @@ class GateService:
         if messenger is None:
             return
         community = await self.ctx.community(gate.community_id)
+        locale = await self.ctx.locale_of(gate.member_id, community.locale)  # as the post was written
         try:
-            await messenger.edit(gate.post, gate.post_id, render.gate_done(gate, accepted), community.locale)
+            await messenger.edit(gate.post, gate.post_id, render.gate_done(gate, accepted), locale)
         except Exception as exc:
             log.info("onboarding: could not update the rules post of gate %s: %s", gate.id, exc)
 

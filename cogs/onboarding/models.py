@@ -110,6 +110,7 @@ class Journey:
     left_at: datetime | None = None
     nudges_opt_out: bool = False
     platform: str = ""  # where they first joined (nudges go to that DM)
+    welcome_fallback_at: datetime | None = None  # their welcome DM was refused and posted in the chat instead
 
     @property
     def present(self) -> bool:

@@ -313,6 +313,7 @@ class FakeGuild:
     scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
     features: list[str] = field(default_factory=list)
     bot_role_id: int | None = None
+    system_channel_id: int | None = None  # where Discord posts join messages (Server Settings → Overview)
 
     def member_role_ids(self, user_id: int) -> list[int]:
         member = self.members.get(user_id)
