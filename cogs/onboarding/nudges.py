@@ -38,8 +38,9 @@ class NudgeService:
 
     async def plan(self, settings: OnboardingSettings, community_id: int, member_id: int, joined: datetime) -> None:
         if settings.nudges_enabled and settings.nudge_days:
+            now = self.ctx.clock.now()  # a join learnt of late gets only the nudges still ahead
             due = [(day, joined + timedelta(days=day)) for day in settings.nudge_days]
-            await self.ctx.repo.add_nudges(community_id, member_id, due)
+            await self.ctx.repo.add_nudges(community_id, member_id, [(d, at) for d, at in due if at > now])
 
     async def run_due(self, now: datetime) -> int:
         ctx, sent = self.ctx, 0

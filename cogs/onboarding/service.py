@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 TICK_JOB = "onboarding:tick"
 RETRY = timedelta(minutes=1)
 NEVER_DROP = 10 * 365 * 86400  # the tick judges lateness itself (gates expire, nudges have their own grace)
+# A join reported this late (redelivered after downtime, or history fed in by `hearth demo`) is recorded
+# in the journey, but nobody is welcomed or held at the door for it any more.
+FRESH_JOIN = timedelta(hours=1)
 
 
 class OnboardingService:
@@ -56,12 +59,14 @@ class OnboardingService:
         settings = await repo.settings(cid)
         community = await ctx.community(cid)
         locale = await ctx.locale_of(mid, joined.locale or community.locale)
+        fresh = ctx.clock.now() - joined.at <= FRESH_JOIN
         async with self._lock:
             before = await repo.journey(cid, mid)
             accepted = before.rules_accepted_at if before else None
             if accepted is None and (earlier := await repo.accepted_gate(cid, mid)) is not None:
                 accepted = earlier.finished_at  # a join request accepted in private before the join
-            kind = None if accepted else await self.gates.kind_for(settings, joined.platform, joined.scope_id)
+            kind = None if accepted or not fresh else await self.gates.kind_for(settings, joined.platform,
+                                                                                  joined.scope_id)  # fmt: skip
             journey, first = await repo.record_join(
                 cid, mid, joined.platform, joined.at, kind is not None or bool(accepted)
             )
@@ -69,8 +74,9 @@ class OnboardingService:
                 await repo.set_rules_accepted(cid, mid, accepted)
             held = await self.gates.hold(settings, joined, kind, locale) if kind is not None else None
         newcomer = first and not joined.rejoined
-        if newcomer:
+        if newcomer and fresh:
             await self.welcome.newcomer(settings, joined, held.id if held is not None else None)
+        if newcomer:
             await self.nudges.plan(settings, cid, mid, joined.at)
         elif joined.platform == Platform.DISCORD.value:
             await self._restore_roles(settings, joined, accepted is not None)

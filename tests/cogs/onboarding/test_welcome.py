@@ -164,3 +164,15 @@ async def test_the_gate_button_rides_along_in_the_welcome_dm(
     await join(services, "200", "Aino")
     ((dm, _),) = dms(telegram, "200")
     assert [b.action for row in dm.buttons for b in row] == ["onb:acc:1"]
+
+
+async def test_a_join_reported_hours_late_is_recorded_but_not_welcomed_or_held(
+    services: Services, telegram: RecordingMessenger, group_gate: FakeGroupGate, clock: FakeClock
+) -> None:
+    await services.dispatcher.run_text(group(), MANAGER, "setrules", "Be kind")
+    await join(services, "200", "Aino", at=clock.now() - timedelta(hours=2))  # redelivered after downtime
+    assert [m for m in posts(telegram) if "Aino" in shown(m)] == [] and dms(telegram, "200") == []
+    assert group_gate.calls == []
+    journey = await services.onboarding.ctx.repo.journey(1, 2)
+    assert journey is not None and journey.joined_at == clock.now() - timedelta(hours=2)
+    assert [n.day for n in await services.onboarding.ctx.repo.nudges(1)] == [3, 7]  # still ahead
