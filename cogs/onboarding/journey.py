@@ -35,11 +35,15 @@ MIN_AGE = {
 BACKFILL_MARK = "onboarding:backfill"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Open:
     joined_at: datetime
     has_message: bool
     has_reply: bool
+    floor: datetime = datetime.min.replace(tzinfo=UTC)  # joined_at - SLACK: activity from then on counts
+
+    def __post_init__(self) -> None:
+        self.floor = self.joined_at - SLACK
 
 
 def week2_and_regular(joined: datetime, active: set[date], now: datetime) -> tuple[datetime | None, datetime | None]:
@@ -113,24 +117,26 @@ class JourneyService:
         if not self._open:
             return None
         found: dict[tuple[int, int], list[datetime | None]] = {}
-        open_ = self._open
+        get = self._open.get
         for row in event.rows:
             if row.kind != "message":
                 continue
-            key = (row.community_id, row.member_id)
-            state = open_.get(key)
-            if state is not None and not state.has_message and row.at >= state.joined_at - SLACK:
-                pair = found.setdefault(key, [None, None])
-                pair[0] = row.at if pair[0] is None else min(pair[0], row.at)
+            cid, at = row.community_id, row.at
+            state = get((cid, row.member_id))
+            if state is not None and not state.has_message and at >= state.floor:
+                pair = found.setdefault((cid, row.member_id), [None, None])
+                if pair[0] is None or at < pair[0]:
+                    pair[0] = at
             target = row.reply_to_member_id
             if target is not None and target != row.member_id:
-                key = (row.community_id, target)
-                state = open_.get(key)
-                if state is not None and not state.has_reply and row.at >= state.joined_at - SLACK:
-                    pair = found.setdefault(key, [None, None])
-                    pair[1] = row.at if pair[1] is None else min(pair[1], row.at)
+                state = get((cid, target))
+                if state is not None and not state.has_reply and at >= state.floor:
+                    pair = found.setdefault((cid, target), [None, None])
+                    if pair[1] is None or at < pair[1]:
+                        pair[1] = at
         if not found:
             return None
+        open_ = self._open
         for (cid, mid), (message, reply) in found.items():
             state = open_[(cid, mid)]
             state.has_message = state.has_message or message is not None

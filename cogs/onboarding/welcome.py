@@ -61,6 +61,13 @@ class WelcomeService:
         await ctx.repo.add_welcome(
             joined.community_id, joined.member_id, joined.platform, joined.scope_id, joined.user_id, name, due, now
         )
+        if not settings.welcome_dm and gate_id is not None:  # no welcome DM, but the rules still come privately
+            gate = await ctx.repo.gate(gate_id)
+            if gate is not None:
+                key = OutboxKey(FEATURE, str(joined.community_id), f"gate:{joined.platform}", joined.member_id)
+                locale = await ctx.locale_of(joined.member_id, joined.locale)
+                message = render.gate_post(gate, settings.rules, settings.gate_minutes)
+                await ctx.outbox.enqueue(key, Target.direct(joined.platform, joined.user_id), message, locale, now)
         if settings.welcome_dm:
             community = await ctx.community(joined.community_id)
             locale = await ctx.locale_of(joined.member_id, joined.locale or community.locale)

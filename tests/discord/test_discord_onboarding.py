@@ -18,7 +18,7 @@ from bot.core.clock import FakeClock
 from bot.discord.client import DiscordRuntime
 from config.settings import Settings
 from tests.discord.conftest import ALICE, GENERAL, GUILD, HELPER_ROLE, MANAGER, RuntimeFactory, answered, slash
-from tests.fakes.discord import FakeDiscord, FakeInteraction, StoredMessage, perm
+from tests.fakes.discord import FakeDiscord, FakeInteraction, InvalidInteraction, StoredMessage, perm
 
 NEWBIE, OTHER = 40, 41
 MEMBER_ROLE = 310
@@ -195,3 +195,15 @@ async def test_interests_are_picked_from_a_select_menu_that_gives_their_role(
     assert str(HELPER_ROLE) not in fake.guilds[GUILD].members[ALICE]["roles"]
     unknown: Any = await slash(fake, ALICE, "interests", {"interest": "Chess"})
     assert unknown == "There is no interest “Chess”. Pick one of: Games, Music."
+
+
+async def test_switching_the_gate_on_without_a_member_role_says_what_to_do(
+    runtime: DiscordRuntime, fake: FakeDiscord, dc_services: Services
+) -> None:
+    await slash(fake, MANAGER, "setup gate", {"state": "off"})
+    text = await slash(fake, MANAGER, "setup gate", {"state": "on", "minutes": 5}, locale="fi")
+    assert text.startswith("Valitse ensin jäsenrooli: /setup roles member\\_role:")  # markdown-escaped "_"
+    settings = await dc_services.onboarding.ctx.repo.settings(1)
+    assert not settings.gate_enabled and settings.gate_minutes == 10  # nothing half-written
+    with pytest.raises(InvalidInteraction, match="lacks default_member_permissions"):
+        await slash(fake, ALICE, "setup gate", {"state": "on"})  # not even in a member's menu

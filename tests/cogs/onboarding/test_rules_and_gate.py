@@ -341,3 +341,17 @@ async def test_a_leave_before_answering_closes_the_gate(
     await services.onboarding.tick()
     assert [c[0] for c in group_gate.calls] == ["restrict"]  # nobody to remove
     assert await gate_rows(services) == [("restrict", "left")]
+
+
+async def test_without_a_welcome_dm_the_rules_button_still_comes_privately_on_discord(
+    services: Services, discord_messages: RecordingMessenger, role_gate: FakeRoleGate
+) -> None:
+    roles = services.registry.by_discord(["setup", "roles"])
+    assert roles is not None
+    await services.dispatcher.run(DC_GUILD, DC_MANAGER, roles, {"member_role": "888"})
+    await services.dispatcher.run_text(DC_GUILD, DC_MANAGER, "welcomemode", "on | off")
+    await join(services, "500", "Dora", platform="discord", scope=GUILD)
+    (dm,) = [m for t, m, _ in discord_messages.sent if t.dm and t.chat_id == "500"]
+    assert [b.action for row in dm.buttons for b in row] == ["onb:acc:1"]
+    answer = await services.dispatcher.press(private("discord", "500"), caller("discord", "500"), "onb:acc:1")
+    assert not answer.error and role_gate.calls == [("grant", GUILD, "500", "888")]  # pressed in the DM
