@@ -1,17 +1,19 @@
 """The newcomer journey: each step's time per member and community, kept up to date from activity, and
 the funnel per weekly join cohort (`FunnelReader`).
 
-First messages and first replies come from `ActivityWritten` batches (a dictionary look-up per row for
-the few members still missing them); "active in week 2" and "regular" are read from the day rollups by
-`refresh`, which also fills first steps from stored raw activity (after downtime, and for the backfill)."""
+First messages and first replies come from `ActivityWritten` batches (a dictionary look-up per row, and
+more only for members still missing them); at start-up and for the one-time backfill the same scan runs
+over stored raw activity. "Active in week 2" and "regular" are read from the day rollups by `refresh`
+(every six hours and before `/funnel`), for journeys young enough to still reach them."""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.hub import ActivityWritten
@@ -21,7 +23,10 @@ from cogs.onboarding.models import CohortFunnel, Funnel, Journey, Step, StepCoun
 log = logging.getLogger(__name__)
 
 TRACK_FIRST_STEPS = timedelta(days=90)  # first message / reply watched live this long after joining
-TRACK_PROGRESS = timedelta(days=365)  # week 2 and regular evaluated this long
+REGULAR_WEEKS = 12  # "regular" counts when reached within a newcomer's first 12 weeks
+TRACK_PROGRESS = timedelta(weeks=REGULAR_WEEKS, days=1)  # week 2 and regular are evaluated this long
+CATCH_UP = timedelta(hours=2)  # at start-up, stored activity this recent is scanned for first steps
+BACKFILL_SINCE = timedelta(days=5 * 365)
 SLACK = timedelta(minutes=5)  # platform clocks: a message stamped just before the join still counts
 # How long after the end of a cohort's week every member of it could have reached the step.
 MIN_AGE = {
@@ -54,7 +59,8 @@ def week2_and_regular(joined: datetime, active: set[date], now: datetime) -> tup
     week2 = next((o for o in offsets if 7 <= o <= 13), None)
     per_week: dict[int, list[int]] = defaultdict(list)
     for o in offsets:
-        per_week[o // 7].append(o)
+        if o < REGULAR_WEEKS * 7:
+            per_week[o // 7].append(o)
     regular = None
     for week in sorted(per_week):
         if all(len(per_week.get(week + k, ())) >= 2 for k in range(3)):
@@ -68,6 +74,44 @@ def week2_and_regular(joined: datetime, active: set[date], now: datetime) -> tup
         return moment if moment <= now else None
 
     return at(week2), at(regular)
+
+
+Key = tuple[int, int]  # community, member
+
+
+def scan(rows: Iterable[Any], open_: dict[Key, _Open]) -> dict[Key, list[datetime | None]]:
+    """The earliest first message and first reply (from another member) in `rows` for open journeys.
+    Rows need community_id, member_id, reply_to_member_id, kind and at (ActivityRow or a stored row)."""
+    found: dict[Key, list[datetime | None]] = {}
+    get = open_.get
+    for row in rows:
+        if row.kind != "message":
+            continue
+        cid, at = row.community_id, row.at
+        state = get((cid, row.member_id))
+        if state is not None and not state.has_message and at >= state.floor:
+            pair = found.setdefault((cid, row.member_id), [None, None])
+            if pair[0] is None or at < pair[0]:
+                pair[0] = at
+        target = row.reply_to_member_id
+        if target is not None and target != row.member_id:
+            state = get((cid, target))
+            if state is not None and not state.has_reply and at >= state.floor:
+                pair = found.setdefault((cid, target), [None, None])
+                if pair[1] is None or at < pair[1]:
+                    pair[1] = at
+    return found
+
+
+def settle(found: dict[Key, list[datetime | None]], open_: dict[Key, _Open]) -> list[tuple[int, int, Any, Any]]:
+    """Mark what was found (journeys with both first steps stop being watched); the rows to store."""
+    for key, (message, reply) in found.items():
+        state = open_[key]
+        state.has_message = state.has_message or message is not None
+        state.has_reply = state.has_reply or reply is not None
+        if state.has_message and state.has_reply:
+            del open_[key]
+    return [(cid, mid, m, r) for (cid, mid), (m, r) in found.items()]
 
 
 def cohort_funnel(week: date, members: Sequence[Journey], measurable: Sequence[Step]) -> CohortFunnel:
@@ -91,15 +135,13 @@ def biggest_drop(steps: Sequence[StepCount]) -> Step | None:
 class JourneyService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._open: dict[tuple[int, int], _Open] = {}
-        self._loaded = False
+        self._open: dict[Key, _Open] = {}
 
-    # -- live first steps ---------------------------------------------------------------------------
-    async def load(self) -> None:
-        now = self.ctx.clock.now()
-        for cid, mid, joined, has_message, has_reply in await self.ctx.repo.open_first_steps(now - TRACK_FIRST_STEPS):
+    # -- first message, first reply -----------------------------------------------------------------
+    async def load(self, member_id: int | None = None) -> None:
+        since = self.ctx.clock.now() - TRACK_FIRST_STEPS
+        for cid, mid, joined, has_message, has_reply in await self.ctx.repo.open_first_steps(since, member_id):
             self._open[(cid, mid)] = _Open(joined, has_message, has_reply)
-        self._loaded = True
 
     def watch(self, journey: Journey) -> None:
         if journey.first_message_at is None or journey.first_reply_at is None:
@@ -107,49 +149,36 @@ class JourneyService:
                 journey.joined_at, journey.first_message_at is not None, journey.first_reply_at is not None
             )
 
-    def forget(self, keep_id: int, drop_id: int) -> None:
-        """Members merged (/link): the open entries of the dropped member are re-read at the next load."""
+    async def merged(self, keep_id: int, drop_id: int) -> None:
+        """Members merged (/link): the kept member's journeys are read again."""
         for key in [k for k in self._open if k[1] in (keep_id, drop_id)]:
             del self._open[key]
+        await self.load(keep_id)
 
     def on_activity(self, event: ActivityWritten) -> Awaitable[None] | None:
-        """Hot path (every flush): only rows about members still missing a first step cost more than a lookup."""
+        """Hot path (every flush): nothing to do unless some journey still misses a first step."""
         if not self._open:
             return None
-        found: dict[tuple[int, int], list[datetime | None]] = {}
-        get = self._open.get
-        for row in event.rows:
-            if row.kind != "message":
-                continue
-            cid, at = row.community_id, row.at
-            state = get((cid, row.member_id))
-            if state is not None and not state.has_message and at >= state.floor:
-                pair = found.setdefault((cid, row.member_id), [None, None])
-                if pair[0] is None or at < pair[0]:
-                    pair[0] = at
-            target = row.reply_to_member_id
-            if target is not None and target != row.member_id:
-                state = get((cid, target))
-                if state is not None and not state.has_reply and at >= state.floor:
-                    pair = found.setdefault((cid, target), [None, None])
-                    if pair[1] is None or at < pair[1]:
-                        pair[1] = at
-        if not found:
-            return None
-        open_ = self._open
-        for (cid, mid), (message, reply) in found.items():
-            state = open_[(cid, mid)]
-            state.has_message = state.has_message or message is not None
-            state.has_reply = state.has_reply or reply is not None
-            if state.has_message and state.has_reply:
-                del open_[(cid, mid)]
-        return self.ctx.repo.set_first_steps([(cid, mid, m, r) for (cid, mid), (m, r) in found.items()])
+        found = scan(event.rows, self._open)
+        return self.ctx.repo.set_first_steps(settle(found, self._open)) if found else None
+
+    async def catch_up(self, since: datetime, joined_since: datetime) -> int:
+        """First steps from stored raw activity since `since`, for journeys joined since `joined_since` (the
+        seconds before start-up finished, or every stored row for the backfill)."""
+        open_ = {(c, m): _Open(j, hm, hr) for c, m, j, hm, hr in await self.ctx.repo.open_first_steps(joined_since)}
+        written = 0
+        if open_:
+            async for rows in self.ctx.repo.messages(since, sorted({cid for cid, _ in open_})):
+                found = scan(rows, open_)
+                if found:
+                    await self.ctx.repo.set_first_steps(settle(found, open_))
+                    written += len(found)
+        return written
 
     # -- week 2, regular; backfill ------------------------------------------------------------------
     async def refresh(self, now: datetime, community_id: int | None = None) -> int:
-        """Fill what the rollups and raw activity say: first steps, active in week 2, regular."""
+        """Active in week 2 and regular, from the day rollups, for journeys young enough to reach them."""
         repo = self.ctx.repo
-        await repo.fill_first_steps(now - TRACK_PROGRESS)
         by_community: dict[int, list[Journey]] = defaultdict(list)
         for journey in await repo.open_progress(now - TRACK_PROGRESS, community_id):
             by_community[journey.community_id].append(journey)
@@ -172,22 +201,21 @@ class JourneyService:
             return
         created = await self.ctx.repo.backfill_journeys()
         now = self.ctx.clock.now()
-        await self.ctx.repo.fill_first_steps(now - TRACK_PROGRESS * 5)
-        await self.refresh(now)
-        await self.ctx.marks.set(BACKFILL_MARK, 1)
         if created:
+            await self.catch_up(now - BACKFILL_SINCE, now - BACKFILL_SINCE)
             log.info("onboarding: backfilled %d journeys from recorded joins and activity", created)
+        await self.ctx.marks.set(BACKFILL_MARK, 1)
 
     async def start(self) -> None:
-        try:
-            await self.backfill()
-            await self.refresh(self.ctx.clock.now())
-        finally:
-            await self.load()
+        """Watch first steps at once (activity flushes are already running), then catch up and refresh."""
+        now = self.ctx.clock.now()
+        await self.load()
+        await self.backfill()
+        await self.catch_up(now - CATCH_UP, now - TRACK_FIRST_STEPS)
+        await self.refresh(now)
 
     # -- the funnel ---------------------------------------------------------------------------------
     async def funnel(self, community_id: int, now: datetime, weeks: int = 8) -> Funnel:
-        await self.refresh(now, community_id)
         community = await self.ctx.community(community_id)
         zone = ZoneInfo(community.timezone)
         today = now.astimezone(zone).date()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -28,6 +28,9 @@ from cogs.onboarding.models import (
 
 class FunnelReader(Protocol):
     """The newcomer funnel of a community, per weekly join cohort (for the weekly digest and `/funnel`).
+
+    It reads the stored journeys, so it is quick: first messages and replies are recorded as activity is
+    written; "active in week 2" and "regular" are brought up to date every six hours (and by `/funnel`).
 
     `funnel(community_id, now, weeks)` covers members whose first join falls in the last `weeks` weeks
     (Monday-based, in the community's time zone), newest cohort first. Each cohort lists how many members
@@ -162,14 +165,16 @@ class OnboardingRepo(Protocol):
         """(community, member, first message, first reply): keep the earliest of what is stored and given."""
         ...
 
-    async def open_first_steps(self, since: datetime) -> list[tuple[int, int, datetime, bool, bool]]:
-        """Journeys joined since `since` still missing a first message or reply:
+    async def open_first_steps(
+        self, since: datetime, member_id: int | None = None
+    ) -> list[tuple[int, int, datetime, bool, bool]]:
+        """Journeys joined since `since` (of one member, if given) still missing a first message or reply:
         (community, member, joined_at, has first message, has first reply)."""
         ...
 
-    async def fill_first_steps(self, since: datetime) -> int:
-        """First message and first reply of journeys still missing them, from stored raw activity since
-        `since` (one pass over the activity table: for the backfill)."""
+    def messages(self, since: datetime, community_ids: Sequence[int]) -> AsyncIterator[list[Any]]:
+        """Stored message rows since `since` in these communities, oldest first per community, in batches.
+        Each row has community_id, member_id, reply_to_member_id, kind and at."""
         ...
 
     async def open_progress(self, since: datetime, community_id: int | None = None) -> list[Journey]:

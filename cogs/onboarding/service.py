@@ -120,8 +120,8 @@ class OnboardingService:
     async def on_event(self, created: EventCreated) -> None:
         await self.interests.on_event(created)
 
-    def on_merged(self, merged: MembersMerged) -> None:
-        self.journeys.forget(merged.keep_id, merged.drop_id)
+    async def on_merged(self, merged: MembersMerged) -> None:
+        await self.journeys.merged(merged.keep_id, merged.drop_id)
 
     async def _refused(self, item: OutboxItem) -> None:
         await self.welcome.dm_refused(item)
@@ -234,5 +234,6 @@ class OnboardingService:
     async def funnel_command(self, inv: Invocation, args: dict[str, Any]) -> Reply:
         assert inv.community_id is not None
         weeks = args.get("weeks") or 8
+        await self.journeys.refresh(inv.now, inv.community_id)
         funnel = await self.funnel(inv.community_id, inv.now, weeks)
         return Reply.of(render.funnel_message(funnel, weeks))
