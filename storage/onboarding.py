@@ -327,14 +327,18 @@ class SqlOnboardingRepo(TimedRows):
                 async for batch in result.partitions(CHUNK * 20):
                     yield list(batch)
 
-    async def open_progress(self, since: datetime, community_id: int | None = None) -> list[Journey]:
-        query = sa.select(onboarding_journeys).where(
-            _j.joined_at >= since, _j.week2_active_at.is_(None) | _j.regular_at.is_(None)
-        )
+    async def open_progress(
+        self, since: datetime, community_id: int | None = None, batch: int = 2000
+    ) -> AsyncIterator[list[tuple[int, int, datetime, bool, bool]]]:
+        query = sa.select(
+            _j.community_id, _j.member_id, _j.joined_at, _j.week2_active_at.is_not(None), _j.regular_at.is_not(None)
+        ).where(_j.joined_at >= since, _j.week2_active_at.is_(None) | _j.regular_at.is_(None))
         if community_id is not None:
             query = query.where(_j.community_id == community_id)
         async with self.engine.connect() as conn:
-            return [_journey(r) for r in await conn.execute(query)]
+            result = await conn.stream(query.order_by(_j.community_id, _j.member_id))
+            async for rows in result.partitions(batch):
+                yield [(r[0], r[1], r[2], bool(r[3]), bool(r[4])) for r in rows]
 
     async def active_days(self, community_id: int, member_ids: Sequence[int], since: date) -> dict[int, set[date]]:
         d = activity_daily.c
@@ -366,6 +370,20 @@ class SqlOnboardingRepo(TimedRows):
         query = sa.select(onboarding_journeys).where(_j.community_id == community_id, _j.joined_at >= since)
         async with self.engine.connect() as conn:
             return [_journey(r) for r in await conn.execute(query.order_by(_j.joined_at))]
+
+    async def funnel_counts(self, community_id: int, bounds: Sequence[datetime]) -> list[tuple[Any, ...]]:
+        flags = [c.is_not(None) for c in (_j.rules_accepted_at, _j.first_message_at, _j.first_reply_at,
+                                          _j.week2_active_at, _j.regular_at)]  # fmt: skip
+        week = sa.case(*((_j.joined_at < end, index) for index, end in enumerate(bounds[1:])), else_=-1).label("w")
+        columns = [week, _j.gated, *flags]
+        query = (
+            sa.select(*columns, sa.func.count())
+            .where(_j.community_id == community_id, _j.joined_at >= bounds[0], _j.joined_at < bounds[-1])
+            .group_by(*columns)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [(r[0], *(bool(v) for v in r[1:-1]), r[-1]) for r in rows]
 
     async def backfill_journeys(self) -> int:
         e = membership_events.c

@@ -8,6 +8,7 @@ over stored raw activity. "Active in week 2" and "regular" are read from the day
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Iterable, Sequence
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.hub import ActivityWritten
 from cogs.onboarding.context import Context
-from cogs.onboarding.models import CohortFunnel, Funnel, Journey, Step, StepCount
+from cogs.onboarding.models import CohortFunnel, Funnel, Journey, Step, StepCount, depth
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ REGULAR_WEEKS = 12  # "regular" counts when reached within a newcomer's first 12
 TRACK_PROGRESS = timedelta(weeks=REGULAR_WEEKS, days=1)  # week 2 and regular are evaluated this long
 CATCH_UP = timedelta(hours=2)  # at start-up, stored activity this recent is scanned for first steps
 BACKFILL_SINCE = timedelta(days=5 * 365)
+REFRESH_CHUNK = 500  # journeys per step; ~100 ms of work at most between yields
 SLACK = timedelta(minutes=5)  # platform clocks: a message stamped just before the join still counts
 # How long after the end of a cohort's week every member of it could have reached the step.
 MIN_AGE = {
@@ -114,8 +116,14 @@ def settle(found: dict[Key, list[datetime | None]], open_: dict[Key, _Open]) -> 
     return [(cid, mid, m, r) for (cid, mid), (m, r) in found.items()]
 
 
-def cohort_funnel(week: date, members: Sequence[Journey], measurable: Sequence[Step]) -> CohortFunnel:
-    reached = {step: sum(j.reached(step) for j in members) for step in Step}
+def cohort_funnel(week: date, depths: Sequence[Step], measurable: Sequence[Step]) -> CohortFunnel:
+    """`depths`: each member's furthest step reached in order (models.depth)."""
+    at_least = [0] * (len(Step) + 1)
+    for d in depths:
+        at_least[d] += 1
+    for step in reversed(Step):  # members who got to a step or further
+        at_least[step] += at_least[step + 1]
+    reached = {step: at_least[step] for step in Step}
     steps = tuple(
         StepCount(step, reached[step], reached[Step(step - 1)] if step > Step.JOINED else reached[step])
         for step in measurable
@@ -177,23 +185,28 @@ class JourneyService:
 
     # -- week 2, regular; backfill ------------------------------------------------------------------
     async def refresh(self, now: datetime, community_id: int | None = None) -> int:
-        """Active in week 2 and regular, from the day rollups, for journeys young enough to reach them."""
+        """Active in week 2 and regular, from the day rollups, for journeys young enough to reach them. Works
+        in chunks, yielding between them, so a big community never holds up commands for long."""
         repo = self.ctx.repo
-        by_community: dict[int, list[Journey]] = defaultdict(list)
-        for journey in await repo.open_progress(now - TRACK_PROGRESS, community_id):
-            by_community[journey.community_id].append(journey)
-        changed: list[tuple[int, int, datetime | None, datetime | None]] = []
-        for cid, journeys in by_community.items():
-            since = min(j.joined_at for j in journeys).astimezone(UTC).date()
-            days = await repo.active_days(cid, [j.member_id for j in journeys], since)
-            for j in journeys:
-                week2, regular = week2_and_regular(j.joined_at, days.get(j.member_id, set()), now)
-                week2 = week2 if j.week2_active_at is None else None
-                regular = regular if j.regular_at is None else None
-                if week2 is not None or regular is not None:
-                    changed.append((cid, j.member_id, week2, regular))
-        await repo.set_progress(changed)
-        return len(changed)
+        done = 0
+        async for batch in repo.open_progress(now - TRACK_PROGRESS, community_id, REFRESH_CHUNK):
+            by_community: dict[int, list[tuple[int, int, datetime, bool, bool]]] = defaultdict(list)
+            for row in batch:
+                by_community[row[0]].append(row)
+            for cid, journeys in by_community.items():
+                since = min(j[2] for j in journeys).astimezone(UTC).date()
+                days = await repo.active_days(cid, [j[1] for j in journeys], since)
+                changed: list[tuple[int, int, datetime | None, datetime | None]] = []
+                for _cid, mid, joined, has_week2, has_regular in journeys:
+                    week2, regular = week2_and_regular(joined, days.get(mid, set()), now)
+                    week2 = None if has_week2 else week2
+                    regular = None if has_regular else regular
+                    if week2 is not None or regular is not None:
+                        changed.append((cid, mid, week2, regular))
+                await repo.set_progress(changed)
+                done += len(changed)
+                await asyncio.sleep(0)
+        return done
 
     async def backfill(self) -> None:
         """Once: journeys for joins recorded before onboarding existed, with what stored activity tells."""
@@ -220,12 +233,12 @@ class JourneyService:
         zone = ZoneInfo(community.timezone)
         today = now.astimezone(zone).date()
         this_week = today - timedelta(days=today.weekday())
-        first_week = this_week - timedelta(weeks=max(1, weeks) - 1)
-        since = datetime.combine(first_week, time(0), zone).astimezone(UTC)
-        cohorts: dict[date, list[Journey]] = defaultdict(list)
-        for journey in await self.ctx.repo.journeys(community_id, since):
-            local = journey.joined_at.astimezone(zone).date()
-            cohorts[local - timedelta(days=local.weekday())].append(journey)
+        weeks_shown = [this_week - timedelta(weeks=k) for k in reversed(range(max(1, weeks)))]
+        edges = [*weeks_shown, this_week + timedelta(weeks=1)]
+        bounds = [datetime.combine(d, time(0), zone).astimezone(UTC) for d in edges]  # exact, whatever the DST
+        cohorts: dict[date, list[Step]] = defaultdict(list)
+        for index, *flags, count in await self.ctx.repo.funnel_counts(community_id, bounds):
+            cohorts[weeks_shown[index]].extend([depth(*flags)] * count)
         results: list[CohortFunnel] = []
         totals: dict[Step, list[int]] = {step: [0, 0] for step in Step}
         measured: set[Step] = set()

@@ -118,20 +118,27 @@ class Journey:
 
     def reached(self, step: Step) -> bool:
         """Reached `step` and every step before it (the rules step is passed when no gate applied)."""
-        return all(self._at(s) for s in Step if s <= step)
+        return self.depth >= step
 
-    def _at(self, step: Step) -> bool:
-        if step is Step.JOINED:
-            return True
-        if step is Step.ACCEPTED_RULES:
-            return self.rules_accepted_at is not None or not self.gated
-        values = {
-            Step.FIRST_MESSAGE: self.first_message_at,
-            Step.FIRST_REPLY: self.first_reply_at,
-            Step.ACTIVE_WEEK2: self.week2_active_at,
-            Step.REGULAR: self.regular_at,
-        }
-        return values[step] is not None
+    @property
+    def depth(self) -> Step:
+        steps = (self.rules_accepted_at, self.first_message_at, self.first_reply_at, self.week2_active_at,
+                 self.regular_at)  # fmt: skip
+        return depth(self.gated, *(at is not None for at in steps))
+
+
+def depth(gated: bool, rules: bool, message: bool, reply: bool, week2: bool, regular: bool) -> Step:
+    """The furthest step reached with every step before it (the funnel counts a member there)."""
+    for step, done in (
+        (Step.ACCEPTED_RULES, rules or not gated),
+        (Step.FIRST_MESSAGE, message),
+        (Step.FIRST_REPLY, reply),
+        (Step.ACTIVE_WEEK2, week2),
+        (Step.REGULAR, regular),
+    ):
+        if not done:
+            return Step(step - 1)
+    return Step.REGULAR
 
 
 class NudgeStatus(StrEnum):

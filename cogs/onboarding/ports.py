@@ -177,8 +177,11 @@ class OnboardingRepo(Protocol):
         Each row has community_id, member_id, reply_to_member_id, kind and at."""
         ...
 
-    async def open_progress(self, since: datetime, community_id: int | None = None) -> list[Journey]:
-        """Journeys joined since `since` not yet active in week 2 or regular."""
+    def open_progress(
+        self, since: datetime, community_id: int | None = None, batch: int = 2000
+    ) -> AsyncIterator[list[tuple[int, int, datetime, bool, bool]]]:
+        """Journeys joined since `since` not yet active in week 2 or not yet regular, in batches:
+        (community, member, joined_at, has week 2, has regular)."""
         ...
 
     async def active_days(self, community_id: int, member_ids: Sequence[int], since: date) -> dict[int, set[date]]:
@@ -190,6 +193,12 @@ class OnboardingRepo(Protocol):
         ...
 
     async def journeys(self, community_id: int, since: datetime) -> list[Journey]: ...
+
+    async def funnel_counts(self, community_id: int, bounds: Sequence[datetime]) -> list[tuple[Any, ...]]:
+        """Journeys by join week, counted in the database: `bounds` are the weeks' edges (n + 1 for n weeks);
+        rows are (week index, gated, rules accepted, first message, first reply, active in week 2, regular,
+        how many), the middle ones whether that step's time is set."""
+        ...
 
     async def backfill_journeys(self) -> int:
         """Journeys for members whose joins were recorded before onboarding existed; their rules step is
