@@ -172,3 +172,13 @@ async def test_linking_accounts_keeps_one_journey_with_the_earliest_steps_and_ex
     assert len(rows) == 1 and rows[0] != keep  # the funnel still counts one person, anonymously
     assert await services.members.identities(rows[0]) == []
     assert await services.onboarding.ctx.repo.member_interests(1, keep) == set()
+
+
+async def test_cohort_weeks_follow_the_communitys_time_zone(
+    services: Services, telegram: RecordingMessenger, clock: FakeClock
+) -> None:
+    await services.dispatcher.run_text(group(), MANAGER, "settimezone", "Europe/Helsinki")
+    await joined_at(services, clock, "late", datetime(2026, 3, 8, 21, 30, tzinfo=UTC))  # Sunday 23:30 in Helsinki
+    await joined_at(services, clock, "early", datetime(2026, 3, 8, 22, 30, tzinfo=UTC))  # Monday 00:30 there
+    funnel = await services.onboarding.funnel(1, datetime(2026, 3, 10, tzinfo=UTC), weeks=2)
+    assert {c.week: c.steps[0].reached for c in funnel.cohorts} == {date(2026, 3, 9): 1, date(2026, 3, 2): 1}
