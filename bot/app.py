@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import EventHub, MemberErased, MembersMerged
+from bot.core.hub import ActivityWritten, EventHub, MemberErased, MemberJoined, MemberLeft, MembersMerged
 from bot.core.outbound import Messenger
 from bot.platform import PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
@@ -30,6 +30,7 @@ from cogs.community.directory import Directory
 from cogs.community.service import CommunityService
 from cogs.dispatch.dispatcher import Dispatcher
 from cogs.events import commands as event_commands
+from cogs.events.models import EventCreated
 from cogs.events.reminders import ReminderService
 from cogs.events.service import EventService
 from cogs.help import commands as help_commands
@@ -39,6 +40,11 @@ from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.moderation import commands as moderation_commands
 from cogs.moderation.feature import Moderation
+from cogs.onboarding import commands as onboarding_commands
+from cogs.onboarding.context import Context as OnboardingContext
+from cogs.onboarding.models import JoinRequested
+from cogs.onboarding.service import OnboardingService
+from cogs.onboarding.setup import SetupService as OnboardingSetup
 from cogs.outbox.service import Outbox
 from cogs.polls import commands as poll_commands
 from cogs.polls.models import NativeCountsSeen, NativeVoteSeen
@@ -58,6 +64,7 @@ from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExp
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
 from storage.moderation import ModerationData, SqlModerationRepo
+from storage.onboarding import OnboardingData, SqlOnboardingRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
 from storage.polls import PollsData, SqlPollRepo, SqlSurveyRepo
 
@@ -95,6 +102,7 @@ class Services:
     surveys: SurveyService = field(init=False)  # set by wire_polls
     poll_results: PollResults = field(init=False)  # set by wire_polls: what the digest reads
     moderation: Moderation = field(init=False)  # set by wire_moderation
+    onboarding: OnboardingService = field(init=False)  # set by wire_onboarding; `.funnel` is a FunnelReader
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -228,12 +236,45 @@ def wire_moderation(s: Services) -> None:
     s.before_stop.append(moderation.drain)
 
 
+def wire_onboarding(s: Services) -> None:
+    ctx = OnboardingContext(
+        repo=SqlOnboardingRepo(s.engine),
+        members=s.members,
+        communities=s.communities,
+        events=SqlEventRepo(s.engine),
+        outbox=s.outbox,
+        messengers=s.messengers.get,
+        capabilities=s.capabilities,
+        registry=s.registry,
+        clock=s.clock,
+        hub=s.hub,
+        timer=s.scheduler,
+        marks=s.cursors,
+    )
+    service = OnboardingService(ctx)
+    onboarding_commands.register(s.registry, service, OnboardingSetup(ctx, service.welcome, service.interests))
+    s.hub.subscribe(MemberJoined, service.on_join)
+    s.hub.subscribe(MemberLeft, service.on_leave)
+    s.hub.subscribe(JoinRequested, service.on_request)
+    s.hub.subscribe(ActivityWritten, service.on_activity)
+    s.hub.subscribe(EventCreated, service.on_event)
+    s.hub.subscribe(MembersMerged, service.on_merged)
+    s.member_data.register(OnboardingData())
+    s.onboarding = service
+    # Backfill (once), journeys brought up to date, overdue time limits and nudges; then a refresh of
+    # "active in week 2" and "regular" from the rollups every six hours.
+    s.after_ready.append(service.start)
+    s.periodic.append(("onboarding:journeys", 6 * 3600, service.refresh))
+    s.before_stop.append(service.drain)
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
     wire_members,
     wire_community,
     wire_events,
+    wire_onboarding,
     wire_privacy,
     wire_polls,
     wire_moderation,
