@@ -125,8 +125,8 @@ class Dispatcher:
         self, place: Place, caller: Caller, name: str, text: str, target_member: PlatformId | None = None
     ) -> Answer:
         """Telegram and console: `/name a | b`. Unknown names and malformed text get a clear answer."""
-        spec = self.registry.by_telegram(name)
-        if spec is None:
+        found = self.registry.by_telegram_text(name, text)
+        if found is None:
             inv = None
             try:
                 inv = await self.resolve(place, caller)
@@ -137,6 +137,7 @@ class Dispatcher:
                 caller,
                 UnknownCommand(t_("Unknown command /{name}. Send /help to see what you can do.", name=name)),
             )
+        spec, text = found
         return await self.run_spec_text(place, caller, spec, text, target_member)
 
     async def run_spec_text(
@@ -148,6 +149,23 @@ class Dispatcher:
         except UserError as exc:
             return self._error(await self.resolve(place, caller), caller, exc)
         return await self.run(place, caller, spec, raw, target_member)
+
+    async def suggest(
+        self, place: Place, caller: Caller, spec: CommandSpec, arg_name: str, typed: str
+    ) -> list[tuple[str, str]]:
+        """Autocomplete choices (value, label) for an argument, for a caller allowed to run the command."""
+        arg = next((a for a in spec.args if a.name == arg_name), None)
+        if arg is None or arg.suggest is None:
+            return []
+        try:
+            inv = await self.resolve(place, caller)
+            self.check(spec, inv)
+            return (await arg.suggest(inv, typed))[:25]
+        except UserError:
+            return []
+        except Exception:
+            log.exception("suggestions for %s.%s failed", spec.key, arg_name)
+            return []
 
     # -- guided dialogues -----------------------------------------------------------------------
     @staticmethod
