@@ -31,6 +31,7 @@ from cogs.dispatch.dispatcher import Dispatcher
 from cogs.events import commands as event_commands
 from cogs.events.reminders import ReminderService
 from cogs.events.service import EventService
+from cogs.feedback.feature import Feedback, build_feedback
 from cogs.help import commands as help_commands
 from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
@@ -43,6 +44,7 @@ from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
+from storage.feedback import FeedbackData, SqlFeedbackRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
@@ -75,6 +77,7 @@ class Services:
     ingest: ActivityIngest = field(init=False)  # set by wire_analytics
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
+    feedback: Feedback = field(init=False)  # set by wire_feedback (`hearth export feedback`, the digest's port)
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -153,12 +156,20 @@ def wire_events(s: Services) -> None:
     s.before_stop.append(reminders.drain)
 
 
+def wire_feedback(s: Services) -> None:
+    s.feedback = build_feedback(SqlFeedbackRepo(s.engine), s.members, s.communities, s.outbox, s.messengers.get, s.hub)
+    s.feedback.register(s.registry)
+    s.member_data.register(FeedbackData())
+    s.periodic.append(("feedback:drafts", 3600, lambda: s.feedback.service.purge_drafts(s.clock.now())))
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
     wire_members,
     wire_community,
     wire_events,
+    wire_feedback,
 )
 
 
