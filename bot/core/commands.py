@@ -215,6 +215,13 @@ class Registry:
         spec = self.by_telegram(name)
         return (spec, text) if spec is not None else None
 
+    def telegram_subcommands(self, name: str) -> list[str]:
+        """The second words of two-word names starting with `name` ("export" → ["feedback", …])."""
+        name = name.lower()
+        return sorted(
+            full.split(" ", 1)[1] for s in self.commands for full in s.telegram if full.startswith(name + " ")
+        )
+
     def knows_telegram(self, name: str) -> bool:
         """A Telegram command word of ours (a whole name, or the first word of a two-word name)."""
         name = name.lower()

@@ -132,11 +132,10 @@ class Dispatcher:
                 inv = await self.resolve(place, caller)
             except Exception:
                 log.exception("resolving caller for unknown command failed")
-            return self._error(
-                inv,
-                caller,
-                UnknownCommand(t_("Unknown command /{name}. Send /help to see what you can do.", name=name)),
-            )
+            unknown = t_("Unknown command /{name}. Send /help to see what you can do.", name=name)
+            if subcommands := self.registry.telegram_subcommands(name):  # `/export` without a known second word
+                unknown = t_("Use /{name} with one of: {choices}.", name=name, choices=", ".join(subcommands))
+            return self._error(inv, caller, UnknownCommand(unknown))
         spec, text = found
         return await self.run_spec_text(place, caller, spec, text, target_member)
 
