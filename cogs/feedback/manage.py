@@ -20,7 +20,14 @@ from cogs.feedback.themes import Doc, themes
 
 
 def themes_of(items: list[Item], top: int = 8) -> dict[str, list[Theme]]:
-    return themes((Doc(i.number, i.language, f"{i.title}\n{i.body}") for i in items), top)
+    return themes((Doc(i.number, i.language, _text(i)) for i in items), top)
+
+
+def _text(item: Item) -> str:
+    """Title and text, without the title twice where it was made from the text's first line."""
+    if item.body.startswith(item.title.rstrip("…")):
+        return item.body
+    return f"{item.title}\n{item.body}"
 
 
 class FeedbackAdmin:

@@ -5,7 +5,7 @@ nothing here looks the author up."""
 
 from __future__ import annotations
 
-from bot.core.i18n import Moment, Text, t_
+from bot.core.i18n import Moment, Text, t_, tn_
 from bot.core.outbound import Button, ButtonStyle, OutMessage
 from cogs.feedback.models import (
     QUOTE_MAX,
@@ -115,8 +115,11 @@ def history_line(change: StatusChange, timezone: str) -> Text:
 
 def page(result: Page, hint: Text) -> OutMessage:
     shown = CATEGORY_LABELS[result.category] if result.category else t_("all categories")
+    if not result.items and result.category is None:
+        return OutMessage.of(t_("No open feedback yet. /feedback adds yours."), ephemeral=True)
     if not result.items:
-        return OutMessage.of(t_("No open feedback in {category} yet. /feedback adds yours.", category=shown))
+        return OutMessage.of(t_("No open feedback in {category} yet. /feedback adds yours.", category=shown),
+                             ephemeral=True)  # fmt: skip
     lines = [
         t_(
             "**Open feedback** · {category} · page {page} of {pages}",
@@ -176,23 +179,27 @@ def _category_button(draft: Draft, category: Category) -> Button:
 def themes_message(by_language: dict[str, list[Theme]], total: int) -> OutMessage:
     if not any(by_language.values()):
         return OutMessage.of(
-            t_(
+            tn_(
+                "No recurring themes yet in {count} open item: a theme is a term at least two items use.",
                 "No recurring themes yet across {count} open items: a theme is a term at least two items use.",
-                count=total,
+                total,
             ),
             ephemeral=True,
         )
-    lines: list[Text] = [t_("**Themes in open feedback** ({count} items)", count=total)]
+    lines: list[Text] = [
+        tn_("**Themes in open feedback** ({count} item)", "**Themes in open feedback** ({count} items)", total)
+    ]
     for language, found in by_language.items():
         if not found:
             continue
         lines.append(t_("**{language}**", language=LANGUAGE_LABELS.get(language, LANGUAGE_LABELS["en"])))
         for theme in found:
             lines.append(
-                t_(
+                tn_(
+                    "“{term}” — {count} item: {numbers}",
                     "“{term}” — {count} items: {numbers}",
+                    theme.count,
                     term=theme.term,
-                    count=theme.count,
                     numbers=", ".join(f"#{n}" for n in theme.numbers),
                 )
             )

@@ -27,7 +27,8 @@ LANGUAGES = {"en": "english", "fi": "finnish", "de": "german", "ru": "russian"}
 MIN_ITEMS = 2
 MIN_LENGTH = 3
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\|", re.UNICODE)
+_BREAK = re.compile(r"[.!?;:,()\n\r\[\]\"“”«»]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _GERMAN_LETTERS = re.compile(r"[üß]")
 _FINNISH_LOOK = re.compile(r"(aa|ee|ii|oo|uu|yy|ää|öö|ä|ö)")
@@ -107,9 +108,9 @@ def _terms(doc: Doc) -> tuple[set[str], dict[str, str]]:
     found: set[str] = set()
     surface: dict[str, str] = {}
     previous: tuple[str, str] | None = None  # the last content word, if the word before this one was one
-    for word in words(doc.text):
-        if word in stops or len(word) < MIN_LENGTH:
-            previous = None
+    for word in words(_BREAK.sub(" | ", doc.text)):
+        if word == "|" or word in stops or len(word) < MIN_LENGTH:
+            previous = None  # a phrase never spans a stop word, a sentence or a line
             continue
         key = stem(word)
         found.add(key)
