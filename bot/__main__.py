@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 
 import click
 
@@ -88,6 +89,51 @@ def migrate(ctx: click.Context) -> None:
         await engine.dispose()
 
     asyncio.run(main())
+
+
+@cli.group()
+def export() -> None:
+    """CSV exports for managers, written to files."""
+
+
+@export.command("feedback")
+@click.option("--community", "community_id", type=int, default=None, help="One community's id (default: every one).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder the CSV files go to.",
+)
+@click.pass_context
+def export_feedback(ctx: click.Context, community_id: int | None, out_dir: Path) -> None:
+    """The "product proposals" pack: one CSV per community with every feedback item (number, title, category,
+    votes, status, times, the latest reply, a short quote; the author only when not anonymous)."""
+    settings = _settings(ctx)
+    from bot.app import build_services
+
+    async def main() -> list[tuple[int, bytes, int]] | None:
+        services = await build_services(settings)
+        try:
+            if community_id is not None and await services.communities.get(community_id) is None:
+                return None
+            ids = [community_id] if community_id is not None else await services.feedback.repo.communities()
+            return [(cid, *await services.feedback.admin.export(cid)) for cid in ids]
+        finally:
+            await services.engine.dispose()
+
+    exports = asyncio.run(main())
+    if exports is None:
+        click.echo(f"hearth: there is no community {community_id}", err=True)
+        ctx.exit(1)
+    if not exports:
+        click.echo("no feedback yet: nothing to export")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for cid, data, count in exports or ():
+        path = out_dir / f"feedback-community-{cid}.csv"
+        path.write_bytes(data)
+        click.echo(f"{path}: {count} feedback item{'' if count == 1 else 's'}")
 
 
 @cli.command()

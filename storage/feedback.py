@@ -198,6 +198,10 @@ class SqlFeedbackRepo:
         async with self.engine.connect() as conn:
             return [ExportRow(_item(r), r.last_reply or "") for r in await conn.execute(query)]
 
+    async def communities(self) -> list[int]:
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(sa.select(_i.community_id).distinct().order_by(_i.community_id))).scalars())
+
     async def problems_per_day(self, community_id: int, since: datetime, until: datetime) -> dict[date, int]:
         query = sa.select(_i.created_at).where(
             _i.community_id == community_id,

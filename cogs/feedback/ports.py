@@ -49,6 +49,10 @@ class FeedbackRepo(Protocol):
 
     async def export_rows(self, community_id: int) -> list[ExportRow]: ...
 
+    async def communities(self) -> list[int]:
+        """Communities that have feedback (the command-line export writes one file each)."""
+        ...
+
     async def problems_per_day(self, community_id: int, since: datetime, until: datetime) -> dict[date, int]:
         """New "problem" items per UTC day."""
         ...
