@@ -157,7 +157,7 @@ def wire_events(s: Services) -> None:
 
 
 def wire_feedback(s: Services) -> None:
-    s.feedback = build_feedback(SqlFeedbackRepo(s.engine), s.members, s.communities, s.outbox, s.messengers.get, s.hub)
+    s.feedback = build_feedback(SqlFeedbackRepo(s.engine), s.communities, s.outbox, s.messengers.get, s.hub, s.spawn)
     s.feedback.register(s.registry)
     s.member_data.register(FeedbackData())
     s.periodic.append(("feedback:drafts", 3600, lambda: s.feedback.service.purge_drafts(s.clock.now())))

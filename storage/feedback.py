@@ -19,6 +19,7 @@ from cogs.feedback.models import (
     Item,
     NewItem,
     Post,
+    Recipient,
     Status,
     StatusChange,
 )
@@ -32,7 +33,7 @@ from storage.tables.feedback import (
     feedback_status_log,
     feedback_votes,
 )
-from storage.tables.members import members
+from storage.tables.members import member_identities, member_settings, members
 
 _i, _v, _f, _log = feedback_items.c, feedback_votes.c, feedback_followers.c, feedback_status_log.c
 _OPEN = [s.value for s in OPEN]
@@ -247,6 +248,25 @@ class SqlFeedbackRepo:
         async with self.engine.connect() as conn:
             rows = await conn.execute(sa.union(author, followers, voters))
             return sorted({r.member_id for r in rows})
+
+    async def recipients(self, member_ids: Sequence[int], platform: str) -> list[Recipient]:
+        if not member_ids:
+            return []
+        ids, s = member_identities.c, member_settings.c
+        query = (
+            sa.select(ids.member_id, ids.platform, ids.user_id, ids.username, s.locale, s.seen_locale)
+            .select_from(member_identities.outerjoin(member_settings, s.member_id == ids.member_id))
+            .where(ids.member_id.in_(list(member_ids)))
+            .order_by(ids.member_id, ids.platform != platform, ids.platform, ids.user_id)
+        )
+        found: dict[int, Recipient] = {}
+        async with self.engine.connect() as conn:
+            for r in await conn.execute(query):
+                if r.member_id not in found:  # the first row is the preferred platform's account
+                    found[r.member_id] = Recipient(
+                        r.member_id, r.platform, r.user_id, r.username, r.locale or r.seen_locale
+                    )
+        return [found[m] for m in member_ids if m in found]
 
     # -- status and merges ---------------------------------------------------------------------------------
     async def set_status(

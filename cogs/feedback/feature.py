@@ -12,11 +12,10 @@ from cogs.community.ports import CommunityRepo
 from cogs.feedback import commands
 from cogs.feedback.digest import FeedbackDigest
 from cogs.feedback.manage import FeedbackAdmin
-from cogs.feedback.notices import Notices
+from cogs.feedback.notices import Notices, Spawn
 from cogs.feedback.ports import FeedbackRepo
 from cogs.feedback.posts import Posts
 from cogs.feedback.service import FeedbackService
-from cogs.members.ports import MemberRepo
 from cogs.outbox.service import Outbox
 
 
@@ -33,13 +32,13 @@ class Feedback:
 
 def build_feedback(
     repo: FeedbackRepo,
-    members: MemberRepo,
     communities: CommunityRepo,
     outbox: Outbox,
     messengers: Callable[[str], Messenger | None],
     hub: EventHub,
+    spawn: Spawn,
 ) -> Feedback:
     posts = Posts(repo, communities, messengers)
     service = FeedbackService(repo, posts, hub)
-    admin = FeedbackAdmin(repo, service, posts, Notices(repo, members, communities, outbox), communities)
+    admin = FeedbackAdmin(repo, service, posts, Notices(repo, communities, outbox, spawn), communities)
     return Feedback(service, admin, FeedbackDigest(repo), repo)

@@ -110,6 +110,17 @@ class Post:
 
 
 @dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where a member's private notice goes and in which language (chosen, else last seen; None: unknown)."""
+
+    member_id: int
+    platform: str
+    user_id: str
+    username: str | None
+    locale: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class VoteResult:
     item: Item  # as it is after the vote (the item voted for: a merged item's votes go to its target)
     changed: bool

@@ -1,5 +1,7 @@
 """Private notices that close the loop: a status change to the author, followers and upvoters; a merge to
-the merged item's author. Each goes through the outbox (sent once, in the recipient's language).
+the merged item's author. Each goes through the outbox (sent once, in the recipient's language): the rows
+are committed before the manager is answered, and delivered in the background, so a popular item with
+hundreds of upvoters does not hold the manager's command up (the outbox's periodic pass is the safety net).
 
 When a platform refuses a DM, the notice is posted with a mention where the item was submitted (or in the
 feedback channel) — except to an anonymous item's author: a public mention would say who wrote it, so that
@@ -8,7 +10,9 @@ notice is dropped and logged. The submit confirmation tells anonymous authors to
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from bot.core.i18n import UserRef, t_
 from bot.core.outbound import MentionPolicy, OutMessage
@@ -16,45 +20,40 @@ from bot.core.targets import Target
 from cogs.community.ports import CommunityRepo
 from cogs.feedback.models import Item
 from cogs.feedback.ports import FeedbackRepo
-from cogs.members.ports import MemberRepo
 from cogs.outbox.models import OutboxItem, OutboxKey
 from cogs.outbox.service import Outbox
 
 log = logging.getLogger(__name__)
 FEATURE = "feedback"
+Spawn = Callable[[Coroutine[Any, Any, Any]], None]
 
 
 class Notices:
-    def __init__(self, repo: FeedbackRepo, members: MemberRepo, communities: CommunityRepo, outbox: Outbox) -> None:
+    def __init__(self, repo: FeedbackRepo, communities: CommunityRepo, outbox: Outbox, spawn: Spawn) -> None:
         self.repo = repo
-        self.members = members
         self.communities = communities
         self.outbox = outbox
+        self.spawn = spawn
         outbox.when_refused(FEATURE, self._dm_refused)
 
     async def tell(self, item: Item, part: str, member_ids: list[int], message: OutMessage, now: datetime) -> int:
-        """Queue one private copy per member (in each one's language) and deliver; returns how many were queued."""
+        """Queue one private copy per member, in each one's language; returns how many were queued."""
         community = await self.communities.get(item.community_id)
         fallback_locale = community.locale if community else "en"
-        copies: list[tuple[OutboxKey, Target, OutMessage, str, datetime]] = []
-        for member_id in member_ids:
-            target = await self.dm_target(member_id, item.origin.platform.value)
-            if target is None:
-                continue
-            settings = await self.members.settings(member_id)
-            locale = settings.effective_locale or fallback_locale
-            copies.append((OutboxKey(FEATURE, str(item.id), part, member_id), target, message, locale, now))
+        copies: list[tuple[OutboxKey, Target, OutMessage, str, datetime]] = [
+            (
+                OutboxKey(FEATURE, str(item.id), part, r.member_id),
+                Target.direct(r.platform, r.user_id),
+                message,
+                r.locale or fallback_locale,
+                now,
+            )
+            for r in await self.repo.recipients(member_ids, item.origin.platform.value)
+        ]
         if copies:
             await self.outbox.enqueue_many(copies)
-            await self.outbox.deliver_due()
+            self.spawn(self.outbox.deliver_due())
         return len(copies)
-
-    async def dm_target(self, member_id: int, platform: str) -> Target | None:
-        identities = await self.members.identities(member_id)
-        preferred = [i for i in identities if i.platform == platform] or identities
-        if not preferred:
-            return None
-        return Target.direct(preferred[0].platform, preferred[0].user_id)
 
     async def _dm_refused(self, sent: OutboxItem) -> None:
         key = sent.key
@@ -69,11 +68,10 @@ class Notices:
         where = item.origin if not item.origin.dm else await self.repo.channel(item.community_id)
         if where is None or where.platform != sent.target.platform:
             return
-        identities = await self.members.identities(key.member_id)
-        name = next((i.username for i in identities if i.username), None) or f"#{key.member_id}"
-        who = UserRef(sent.target.chat_id, name)
+        found = await self.repo.recipients([key.member_id], sent.target.platform.value)
+        name = (found[0].username if found else None) or f"#{key.member_id}"
         message = OutMessage(
-            (t_("{member}, a message for you:", member=who), *sent.message.lines),
+            (t_("{member}, a message for you:", member=UserRef(sent.target.chat_id, name)), *sent.message.lines),
             mentions=MentionPolicy.USERS,
             mention_ids=(sent.target.chat_id,),
         )

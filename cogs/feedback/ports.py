@@ -16,6 +16,7 @@ from cogs.feedback.models import (
     Item,
     NewItem,
     Post,
+    Recipient,
     Status,
     StatusChange,
 )
@@ -68,6 +69,10 @@ class FeedbackRepo(Protocol):
 
     async def audience(self, item_id: int) -> list[int]:
         """Everyone told about the item's progress: its author, followers and voters (each once)."""
+        ...
+
+    async def recipients(self, member_ids: Sequence[int], platform: str) -> list[Recipient]:
+        """Each member's private chat (on `platform` when they have an account there) and language, in one go."""
         ...
 
     # -- status and merges ---------------------------------------------------------------------------------

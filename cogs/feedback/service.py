@@ -133,7 +133,6 @@ class FeedbackService:
 
     async def draft(self, community_id: int, member_id: int, text: str, origin: Target, now: datetime) -> Draft:
         title, body = split_text(text)
-        await self.repo.purge_drafts(now - DRAFT_TTL)
         return await self.repo.create_draft(community_id, member_id, title, body, origin, now)
 
     async def purge_drafts(self, now: datetime) -> int:

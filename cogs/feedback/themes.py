@@ -16,7 +16,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 import stop_words
@@ -69,6 +69,12 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(LANGUAGES[language])
 
 
+@lru_cache(maxsize=200_000)
+def stem(language: str, word: str) -> str:
+    """Pure-Python Snowball costs ~0.1 ms a word; feedback reuses a small vocabulary, so remember stems."""
+    return str(_stemmer(language).stemWord(word))
+
+
 def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
@@ -104,7 +110,6 @@ class Doc:
 def _terms(doc: Doc) -> tuple[set[str], dict[str, str]]:
     """The stems (and "stem stem" phrases) of one item, and the surface form each came from."""
     stops = stop_list(doc.language)
-    stem = _stemmer(doc.language).stemWord
     found: set[str] = set()
     surface: dict[str, str] = {}
     previous: tuple[str, str] | None = None  # the last content word, if the word before this one was one
@@ -112,7 +117,7 @@ def _terms(doc: Doc) -> tuple[set[str], dict[str, str]]:
         if word == "|" or word in stops or len(word) < MIN_LENGTH:
             previous = None  # a phrase never spans a stop word, a sentence or a line
             continue
-        key = stem(word)
+        key = stem(doc.language, word)
         found.add(key)
         surface.setdefault(key, word)
         if previous is not None:
@@ -134,13 +139,13 @@ def themes(docs: Iterable[Doc], top: int = 8) -> dict[str, list[Theme]]:
 def _rank(language: str, docs: Sequence[Doc], top: int) -> list[Theme]:
     counts: Counter[str] = Counter()
     numbers: dict[str, list[int]] = defaultdict(list)
-    surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    written: Counter[tuple[str, str]] = Counter()  # (key, as written) → items
     for doc in docs:
         found, surface = _terms(doc)
+        counts.update(found)
         for key in found:
-            counts[key] += 1
             numbers[key].append(doc.number)
-            surfaces[key][surface[key]] += 1
+        written.update(surface.items())
     recurring = [k for k, n in counts.items() if n >= MIN_ITEMS]
     # Most items first; a phrase before a word of the same count (it says more); then alphabetically.
     recurring.sort(key=lambda k: (-counts[k], -k.count(" "), k))
@@ -151,13 +156,12 @@ def _rank(language: str, docs: Sequence[Doc], top: int) -> list[Theme]:
         chosen.append(key)
         if len(chosen) == top:
             break
+    term: dict[str, tuple[int, str]] = {}
+    wanted = set(chosen)
+    for (key, form), n in written.items():  # the form most items used; the first seen on a tie
+        if key in wanted and n > term.get(key, (0, ""))[0]:
+            term[key] = (n, form)
     return [
-        Theme(
-            term=surfaces[k].most_common(1)[0][0],
-            key=k,
-            language=language,
-            count=counts[k],
-            numbers=tuple(sorted(numbers[k])[:5]),
-        )
+        Theme(term=term[k][1], key=k, language=language, count=counts[k], numbers=tuple(sorted(numbers[k])[:5]))
         for k in chosen
     ]

@@ -4,6 +4,7 @@ step by step, upvotes, a manager's status change reaching the members, merge and
 from __future__ import annotations
 
 from bot.app import Services
+from tests.cogs.feedback.helpers import settle
 from tests.console.test_console import session
 
 
@@ -34,9 +35,10 @@ async def test_feedback_flow_in_the_console(services: Services) -> None:
     await console.handle(":as manager")
     await console.handle(":name max")
     await console.handle("/fbstatus 1 | planned | In March")
+    assert "#1 is now planned." in out[-1]
+    await settle(services)  # the notices go out after the answer
     told = [line for line in out if line.startswith("[dim](DM)[/dim]") and "In March" in line]
     assert len(told) == 2  # alice wrote it, bob upvoted it
-    assert "#1 is now planned." in out[-1]
     await console.handle("/fbmerge 2 | 2")
     assert "cannot be merged into itself" in out[-1]
     await console.handle("/fbthemes")

@@ -178,3 +178,16 @@ async def test_bad_feedback_input_gets_clear_answers_and_writes_nothing(
     assert dms(tg, AINO) == []  # nobody was told anything
     item = await tg_services.feedback.repo.by_number(1, 1)
     assert item is not None and item.status.value == "new"
+
+
+async def test_menus_show_feedback_to_everyone_and_its_management_to_administrators(
+    tg: FakeTelegram, runtime: TelegramRuntime
+) -> None:
+    await tg.wait_for("setMyCommands", count=12)
+    everyone = {c["command"] for c in tg.commands({"type": "default"}, "fi")}
+    admins = {c["command"]: c["description"] for c in tg.commands({"type": "all_chat_administrators"}, "fi")}
+    private = {c["command"] for c in tg.commands({"type": "all_private_chats"}, "fi")}
+    assert {"feedback", "ideas", "idea"} <= everyone and {"feedback", "ideas", "idea"} <= private
+    assert not {"fbstatus", "fbmerge", "fbthemes", "fbchannel", "export"} & everyone
+    assert {"fbstatus", "fbmerge", "fbthemes", "fbchannel", "export"} <= set(admins)  # "/export feedback" → /export
+    assert admins["fbstatus"].startswith("Aseta palautteen tila")

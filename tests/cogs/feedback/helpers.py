@@ -3,6 +3,8 @@ Discord form, press buttons — through the real dispatcher, as an adapter would
 
 from __future__ import annotations
 
+import asyncio
+
 import sqlalchemy as sa
 
 from bot.app import Services
@@ -73,3 +75,9 @@ async def item_count(services: Services) -> int:
 
 def rendered(message: OutMessage, locale: str = "en") -> str:
     return message.render_text(locale, str, str)
+
+
+async def settle(services: Services) -> None:
+    """Wait for work the services started in the background (notices are delivered after the answer)."""
+    while services._tasks:
+        await asyncio.gather(*list(services._tasks))

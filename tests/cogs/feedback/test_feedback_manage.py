@@ -25,6 +25,7 @@ from tests.cogs.feedback.helpers import (
     item_id,
     rendered,
     said,
+    settle,
     submit,
     upvote,
 )
@@ -46,7 +47,9 @@ def dms(messenger: RecordingMessenger, uid: str) -> list[tuple[str, str]]:
 
 
 async def status(services: Services, text: str, who=OWNER) -> str:  # type: ignore[no-untyped-def]
-    return said(await services.dispatcher.run_text(group(), who, "fbstatus", text))
+    answer = said(await services.dispatcher.run_text(group(), who, "fbstatus", text))
+    await settle(services)  # the notices go out in the background, after the answer
+    return answer
 
 
 async def log_rows(services: Services) -> list[tuple[int, str, str, str]]:
@@ -187,6 +190,7 @@ async def test_merge_combines_votes_without_double_counting_and_tells_the_author
     await upvote(services, ALICE, 2)  # #1's author voted for the duplicate: not a vote for her own item
     messenger.sent.clear()
     answer = said(await services.dispatcher.run_text(group(), OWNER, "fbmerge", "2 | 1"))
+    await settle(services)
     assert "Merged #2 into #1: #1 now has 2 votes (1 moved over, 2 already counted)" in answer
     target = await services.feedback.repo.by_number(1, 1)
     merged = await services.feedback.repo.by_number(1, 2)
