@@ -75,6 +75,22 @@ def demo(ctx: click.Context, seed: int, member_count: int, days: int) -> None:
 
 
 @cli.command()
+@click.option("--community", type=int, default=None, help="Community id (needed when there are several).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("export"), show_default=True)
+@click.option("--names", is_flag=True, help="Name members instead of pseudonymous ids.")
+@click.argument("what", required=False)
+@click.pass_context
+def export(ctx: click.Context, community: int | None, out: Path, names: bool, what: str | None) -> None:
+    """Write a community's data as CSV files (members, activity, events, feedback, …) into a folder; WHAT
+    writes just one of them (`hearth export feedback`)."""
+    settings = _settings(ctx)
+    from bot.export_cli import run_export
+
+    written = asyncio.run(run_export(settings, community, out.resolve(), names, only=what))
+    ctx.exit(0 if written else 1)
+
+
+@cli.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Bring the database schema up to date."""
@@ -89,51 +105,6 @@ def migrate(ctx: click.Context) -> None:
         await engine.dispose()
 
     asyncio.run(main())
-
-
-@cli.group()
-def export() -> None:
-    """CSV exports for managers, written to files."""
-
-
-@export.command("feedback")
-@click.option("--community", "community_id", type=int, default=None, help="One community's id (default: every one).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Folder the CSV files go to.",
-)
-@click.pass_context
-def export_feedback(ctx: click.Context, community_id: int | None, out_dir: Path) -> None:
-    """The "product proposals" pack: one CSV per community with every feedback item (number, title, category,
-    votes, status, times, the latest reply, a short quote; the author only when not anonymous)."""
-    settings = _settings(ctx)
-    from bot.app import build_services
-
-    async def main() -> list[tuple[int, bytes, int]] | None:
-        services = await build_services(settings)
-        try:
-            if community_id is not None and await services.communities.get(community_id) is None:
-                return None
-            ids = [community_id] if community_id is not None else await services.feedback.repo.communities()
-            return [(cid, *await services.feedback.admin.export(cid)) for cid in ids]
-        finally:
-            await services.engine.dispose()
-
-    exports = asyncio.run(main())
-    if exports is None:
-        click.echo(f"hearth: there is no community {community_id}", err=True)
-        ctx.exit(1)
-    if not exports:
-        click.echo("no feedback yet: nothing to export")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for cid, data, count in exports or ():
-        path = out_dir / f"feedback-community-{cid}.csv"
-        path.write_bytes(data)
-        click.echo(f"{path}: {count} feedback item{'' if count == 1 else 's'}")
 
 
 @cli.command()

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import EventHub, MembersMerged
+from bot.core.hub import EventHub, MemberErased, MembersMerged
 from bot.core.outbound import Messenger
 from bot.platform import PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
@@ -38,12 +39,16 @@ from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.outbox.service import Outbox
+from cogs.privacy import commands as privacy_commands
+from cogs.privacy.exports import ExportService
+from cogs.privacy.service import PrivacyService
 from config.settings import Settings
 from storage.analytics import ActivityData, SqlActivityRepo
 from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
+from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
 from storage.feedback import FeedbackData, SqlFeedbackRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
@@ -77,6 +82,8 @@ class Services:
     ingest: ActivityIngest = field(init=False)  # set by wire_analytics
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
+    privacy: PrivacyService = field(init=False)  # set by wire_privacy
+    exports: ExportService = field(default_factory=ExportService)  # managers' CSVs; features register theirs
     feedback: Feedback = field(init=False)  # set by wire_feedback (`hearth export feedback`, the digest's port)
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
@@ -156,10 +163,35 @@ def wire_events(s: Services) -> None:
     s.before_stop.append(reminders.drain)
 
 
+def wire_privacy(s: Services) -> None:
+    privacy = PrivacyService(s.member_data, s.members, s.members, s.hub, s.clock)
+    s.exports.register(MembersExport(s.engine))
+    s.exports.register(ActivityExport(s.engine))
+    s.exports.register(EventsExport(s.engine))
+    s.exports.register(RsvpExport(s.engine))
+    privacy_commands.register(s.registry, privacy, s.exports)
+    s.hub.subscribe(MemberErased, lambda _erased: s.directory.forget())
+    s.privacy = privacy
+    activity = SqlActivityRepo(s.engine)
+
+    async def purge_old_activity() -> None:
+        cutoff = s.clock.now() - timedelta(days=s.settings.raw_retention_days)
+        purged = await activity.purge_raw_before(cutoff)
+        if purged:
+            log.info("retention: purged %d raw activity rows older than %s", purged, cutoff.date())
+
+    s.periodic.append(("privacy:retention", 24 * 3600, purge_old_activity))
+    s.after_ready.append(purge_old_activity)
+
+
 def wire_feedback(s: Services) -> None:
     s.feedback = build_feedback(SqlFeedbackRepo(s.engine), s.communities, s.outbox, s.messengers.get, s.hub, s.spawn)
     s.feedback.register(s.registry)
-    s.member_data.register(FeedbackData())
+    data = FeedbackData()  # remembers erased authors' items, whose channel posts then drop the name
+    s.member_data.register(data)
+    s.hub.subscribe(MemberErased, lambda _erased: s.feedback.service.refresh_posts(data.take_erased_items()))
+    s.exports.register(s.feedback.export)  # feedback.csv in /export and hearth export
+    s.privacy.content_erasers.append(s.feedback.service.erase_content)  # /privacy delete, feedback too
     s.periodic.append(("feedback:drafts", 3600, lambda: s.feedback.service.purge_drafts(s.clock.now())))
 
 
@@ -169,6 +201,7 @@ FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_members,
     wire_community,
     wire_events,
+    wire_privacy,
     wire_feedback,
 )
 
@@ -185,6 +218,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
     messengers: dict[str, Messenger] = {}
     member_data = SqlMemberData(engine, clock, core=MembersData())
     member_data.register(OutboxData())
+    capabilities = Capabilities()
     services = Services(
         settings=settings,
         clock=clock,
@@ -192,7 +226,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         hub=EventHub(),
         registry=registry,
         directory=directory,
-        dispatcher=Dispatcher(registry, directory, clock, settings.owners),
+        dispatcher=Dispatcher(registry, directory, clock, settings.owners, capabilities),
         scheduler=ApsScheduler(),
         cursors=SqlCursorRepo(engine),
         outbox=Outbox(SqlOutboxRepo(engine), messengers.get, clock),
@@ -201,7 +235,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         communities=communities,
         codes=LinkCodes(SqlLinkCodeRepo(engine), clock),
         messengers=messengers,
-        capabilities=Capabilities(),
+        capabilities=capabilities,
     )
     services.periodic.append(("outbox:deliver", 15, services.outbox.deliver_due))
     for wire in FEATURES:

@@ -199,9 +199,12 @@ class SqlFeedbackRepo:
         async with self.engine.connect() as conn:
             return [ExportRow(_item(r), r.last_reply or "") for r in await conn.execute(query)]
 
-    async def communities(self) -> list[int]:
-        async with self.engine.connect() as conn:
-            return list((await conn.execute(sa.select(_i.community_id).distinct().order_by(_i.community_id))).scalars())
+    async def erase_texts(self, author_id: int) -> list[int]:
+        async with self.engine.begin() as conn:
+            ids = list((await conn.execute(sa.select(_i.id).where(_i.author_id == author_id))).scalars())
+            if ids:
+                await conn.execute(sa.update(feedback_items).where(_i.id.in_(ids)).values(title="", body=""))
+        return ids
 
     async def problems_per_day(self, community_id: int, since: datetime, until: datetime) -> dict[date, int]:
         query = sa.select(_i.created_at).where(
@@ -434,6 +437,14 @@ class FeedbackData:
     """Member-data part for feedback: items written, votes, follows, status changes made, drafts."""
 
     feature = "feedback"
+
+    def __init__(self) -> None:
+        self.erased_items: set[int] = set()  # items of erased authors: their channel posts must drop the name
+
+    def take_erased_items(self) -> list[int]:
+        taken, self.erased_items = sorted(self.erased_items), set()
+        return taken
+
     columns = (
         "feedback_items.author_id",
         "feedback_votes.member_id",
@@ -512,10 +523,11 @@ class FeedbackData:
 
     async def erase(self, tx: AsyncConnection, member_id: int, anonymous_id: int) -> None:
         # Feedback stays the community's, as anonymous feedback; the person goes from it.
+        self.erased_items |= set((await tx.execute(sa.select(_i.id).where(_i.author_id == member_id))).scalars())
         await tx.execute(
             sa.update(feedback_items).where(_i.author_id == member_id).values(author_id=anonymous_id, anonymous=True)
         )
-        await reassign(tx, _v.member_id, anonymous_id, member_id)  # vote counts stay, nobody behind them
+        await tx.execute(sa.delete(feedback_votes).where(_v.member_id == member_id))  # as /privacy delete says
         await tx.execute(sa.delete(feedback_followers).where(_f.member_id == member_id))
         await tx.execute(sa.delete(feedback_drafts).where(feedback_drafts.c.member_id == member_id))
         await reassign(tx, _log.actor_id, anonymous_id, member_id)

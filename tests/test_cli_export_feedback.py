@@ -1,4 +1,5 @@
-"""`hearth export feedback`: the product-proposals CSV written from the command line, one file per community."""
+"""`hearth export feedback`: the product-proposals CSV written from the command line (one of the community's
+exports; authors by pseudonymous id unless --names, never for anonymous feedback)."""
 
 from __future__ import annotations
 
@@ -13,23 +14,29 @@ from tests.conftest import caller, group
 from tests.test_cli import hearth
 
 
-async def test_export_feedback_writes_one_csv_per_community(tmp_path: Path) -> None:
+def rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text("utf-8"))))
+
+
+async def test_hearth_export_feedback_writes_the_proposals_csv(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
     services = await build_services(settings)
     await submit(services, caller(uid="10", name="Alice"), "Dark mode | Please")
     await submit(services, caller(uid="11", name="Bob"), "Secret one", "problem", anonymous=True)
     await upvote(services, caller(uid="12"), 2)
     await submit(services, caller(uid="13", name="Cleo"), "Other group", place=group(scope="-2002"))
+    alice = await services.directory.member_id("telegram", "10", None, services.clock.now())
     await services.engine.dispose()
 
-    done = hearth("export", "feedback", "--out", str(tmp_path / "out"), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "feedback-community-1.csv: 2 feedback items" in done.stdout
-    assert "feedback-community-2.csv: 1 feedback item\n" in done.stdout
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "feedback-community-1.csv").read_text("utf-8-sig"))))
-    assert [(r["number"], r["votes"], r["author"]) for r in rows] == [("2", "1", ""), ("1", "0", "Alice")]
-
-    one = hearth("export", "feedback", "--community", "2", "--out", str(tmp_path / "two"), cwd=tmp_path)
-    assert one.returncode == 0 and [p.name for p in (tmp_path / "two").iterdir()] == ["feedback-community-2.csv"]
-    missing = hearth("export", "feedback", "--community", "9", cwd=tmp_path)
-    assert missing.returncode == 1 and "there is no community 9" in missing.stderr
+    done = hearth("export", "feedback", "--community", "1", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["feedback.csv"]
+    found = rows(tmp_path / "out" / "feedback.csv")
+    assert [(r["number"], r["votes"], r["author"]) for r in found] == [("2", "1", ""), ("1", "0", f"member-{alice}")]
+    named = hearth("export", "feedback", "--community", "1", "--names", "--out", "named", cwd=tmp_path)
+    assert named.returncode == 0
+    assert [r["author"] for r in rows(tmp_path / "named" / "feedback.csv")] == ["", "Alice"]  # never the anonymous
+    everything = hearth("export", "--community", "2", "--out", "all", cwd=tmp_path)
+    assert everything.returncode == 0 and (tmp_path / "all" / "feedback.csv").exists()
+    unknown = hearth("export", "nonsense", "--community", "1", cwd=tmp_path)
+    assert unknown.returncode == 1 and "No export named nonsense" in unknown.stdout

@@ -190,3 +190,10 @@ class MembersMerged:
 
     keep_id: int
     drop_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberErased:
+    """A member's personal data was erased (`/privacy delete`): caches keyed by their ids must forget them."""
+
+    member_id: int

@@ -24,7 +24,7 @@ from bot.discord.forms import FormModal
 
 if TYPE_CHECKING:
     from bot.discord.host import DiscordHost
-    from cogs.dispatch.dispatcher import Answer
+    from cogs.dispatch.answer import Answer
 
 DONE = "\u2705"  # answered an empty Answer (nothing to say, but Discord needs an answer)
 

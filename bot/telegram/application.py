@@ -20,7 +20,7 @@ from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop
 
 from bot.core.commands import CommandSpec
 from bot.core.i18n import LOCALES
-from bot.core.permissions import Role
+from bot.core.permissions import FactsLookup, Role
 from bot.telegram import activity as analytics
 from bot.telegram import command_handlers as commands
 from bot.telegram import handlers as feature_glue
@@ -70,6 +70,7 @@ class TelegramRuntime:
         self.poll_timeout = poll_timeout
         self.messenger = TelegramMessenger(self.app.bot)
         self.facts = FactsCache(self.app.bot)
+        deps.capabilities.provide("telegram", FactsLookup, self.facts)
         self.username = ""
         self._cursor = 0  # highest update_id durably handled (persisted)
         self._max_seen = 0

@@ -18,7 +18,7 @@ from bot.telegram.render import to_html
 
 if TYPE_CHECKING:
     from bot.telegram.host import TelegramHost
-    from cogs.dispatch.dispatcher import Answer
+    from cogs.dispatch.answer import Answer
 
 log = logging.getLogger(__name__)
 TOAST_LIMIT = 190  # answerCallbackQuery text limit is 200
@@ -163,5 +163,8 @@ async def _send_privately(
         await runtime.messenger.send(Target.direct(Platform.TELEGRAM, person), message, locale)
         note = t_("I sent you a private message.")
     except DeliveryRefused:
-        note = t_("I can't message you privately yet: open a chat with me, press Start, and send the command there.")
+        note = t_(
+            "I can't message you privately yet: open {link}, press Start, and send the command there.",
+            link=f"https://t.me/{runtime.username}",
+        )
     await runtime.messenger.send(group, OutMessage.of(note), locale, reply_to=reply_to)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
 from bot.core.commands import Caller, CommandSpec, Form, Invocation, Place, Registry, Reply, Where
 from bot.core.errors import MissingArgument, PermissionDenied, UnknownCommand, UserError
@@ -19,28 +19,31 @@ from bot.core.identity import Platform, PlatformId
 from bot.core.outbound import OutMessage
 from bot.core.permissions import Role, resolve_role
 from cogs.community.directory import Directory
+from cogs.dispatch.answer import Answer
 from cogs.dispatch.args import split_text, validate
 from cogs.dispatch.dialogue import Dialogue, Dialogues
+from cogs.dispatch.private import PrivateChats
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    locale: str
-    messages: tuple[OutMessage, ...]
-    error: bool = False
-    form: Form | None = None  # Discord opens it as a modal; other platforms never see one (asked step by step)
-
-
 class Dispatcher:
-    def __init__(self, registry: Registry, directory: Directory, clock: Clock, owners: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        directory: Directory,
+        clock: Clock,
+        owners: Sequence[str] = (),
+        capabilities: Capabilities | None = None,
+    ) -> None:
         self.registry = registry
         self.directory = directory
         self.clock = clock
         self.owners = frozenset(owners)
+        self.capabilities = capabilities or Capabilities()
         self.timings_ms: list[float] = []  # handler latency, read by the command benchmark
         self.dialogues = Dialogues()
+        self.private = PrivateChats(directory, registry, self.capabilities, self.run)
         registry.add(
             CommandSpec(
                 key="cancel",
@@ -57,16 +60,21 @@ class Dispatcher:
         platform = place.platform.value
         member_id = await self.directory.member_id(platform, caller.identity.id, caller.display_name, now)
         community = None
+        settings = await self.directory.members.settings(member_id)
+        facts = caller.facts
         if place.scope_id is not None:
             community = await self.directory.community(platform, place.scope_id, place.scope_title, now)
             await self.directory.ensure_memberships([(community.id, member_id)], now)
-        settings = await self.directory.members.settings(member_id)
+        else:  # a private chat: the member's own community, and their standing in its group
+            community = await self.private.community_of(member_id, settings.private_community_id)
+            if community is not None:
+                facts = await self.private.facts(community.id, place.platform, caller) or facts
         seen = normalise_locale(caller.platform_locale)
         if seen and seen != settings.seen_locale:  # remembered for reminders and other later sends
             await self.directory.members.set_seen_locale(member_id, seen)
         role = resolve_role(
             str(caller.identity),
-            caller.facts,
+            facts,
             self.owners,
             community.moderator_roles if community else (),
             community.manager_roles if community else (),
@@ -74,8 +82,8 @@ class Dispatcher:
         locale = pick_locale(settings.locale, caller.platform_locale, community.locale if community else None)
         organizer = (
             role >= Role.MANAGER
-            or caller.facts.can_organize
-            or bool(community and caller.facts.role_ids & frozenset(community.organizer_roles))
+            or facts.can_organize
+            or bool(community and facts.role_ids & frozenset(community.organizer_roles))
         )
         return Invocation(
             place=place,
@@ -102,6 +110,8 @@ class Dispatcher:
         inv: Invocation | None = None
         try:
             inv = await self.resolve(place, caller, target_member)
+            if place.is_private and spec.needs_community and spec.where.in_private and inv.community_id is None:
+                return await self.private.choose_first(place, caller, inv, spec, raw_args, target_member)
             self.check(spec, inv)
             try:
                 args = validate(spec, raw_args, place.platform, target_member)
@@ -295,6 +305,11 @@ class Dispatcher:
         return await self.submit(place, caller, form.action, dict(dialogue.raw))
 
     def check(self, spec: CommandSpec, inv: Invocation) -> None:
+        # Where first: "use it in the group" is the useful answer even for someone who lacks the role.
+        if not spec.where.in_group and not inv.place.is_private:
+            raise PermissionDenied(t_("Use this command in a private chat with me."))
+        if not spec.where.in_private and inv.place.is_private:
+            raise PermissionDenied(t_("Use this command in your community's group or server, not here."))
         if spec.organizer and inv.is_organizer:
             pass
         elif spec.organizer and inv.role < spec.role:
@@ -308,10 +323,6 @@ class Dispatcher:
                     role=spec.role.label,
                 )
             )
-        if not spec.where.in_group and not inv.place.is_private:
-            raise PermissionDenied(t_("Use this command in a private chat with me."))
-        if not spec.where.in_private and inv.place.is_private:
-            raise PermissionDenied(t_("Use this command in your community's group or server, not here."))
         if spec.needs_community and inv.community_id is None:
             raise PermissionDenied(t_("Use this command in your community's group or server, not here."))
 

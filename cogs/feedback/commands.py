@@ -39,6 +39,14 @@ def _community(inv: Invocation) -> int:
     return inv.community_id
 
 
+def origin_of(inv: Invocation) -> Target:
+    """Where feedback was sent from. A private chat is recorded as the author's own DM (on Telegram a private
+    chat's channel looks like any chat): refused notices never fall back into someone's private chat."""
+    if inv.place.is_private:
+        return Target.direct(inv.platform, inv.caller.identity.id)
+    return inv.place.channel
+
+
 def submit_form(category: Category, anonymous: bool) -> Form:
     return Form(
         t_("Feedback: {category}", category=render.CATEGORY_LABELS[category]),
@@ -116,14 +124,14 @@ class FeedbackCommands:
             values.get("title", ""),
             values.get("text", ""),
             anonymous == "1",
-            inv.place.channel,
+            origin_of(inv),
             inv.locale,
             inv.now,
         )
         return Reply.of(confirmation(inv, item, posted))
 
     async def send(self, inv: Invocation, args: dict[str, Any]) -> Reply:
-        draft = await self.service.draft(_community(inv), inv.member_id, args["text"], inv.place.channel, inv.now)
+        draft = await self.service.draft(_community(inv), inv.member_id, args["text"], origin_of(inv), inv.now)
         return Reply.of(render.category_question(draft))
 
     # -- browse --------------------------------------------------------------------------------------------
@@ -139,10 +147,12 @@ class FeedbackCommands:
     async def suggest_items(self, inv: Invocation, typed: str) -> list[tuple[str, str]]:
         if inv.community_id is None:
             return []
-        return [
-            (str(i.number), f"#{i.number} {i.title} · {render.STATUS_LABELS[i.status].render(inv.locale)}")
-            for i in await self.service.suggest(inv.community_id, typed)
-        ]
+        found = []
+        for i in await self.service.suggest(inv.community_id, typed):
+            title = render.title_of(i, 60)
+            shown = title if isinstance(title, str) else title.render(inv.locale)
+            found.append((str(i.number), f"#{i.number} {shown} · {render.STATUS_LABELS[i.status].render(inv.locale)}"))
+        return found
 
     # -- managers ------------------------------------------------------------------------------------------
     async def status(self, inv: Invocation, args: dict[str, Any]) -> Reply:
@@ -412,7 +422,7 @@ def register(registry: Registry, commands: FeedbackCommands) -> None:
             handler=commands.export,
             role=Role.MANAGER,
             where=Where.ANYWHERE,
-            discord=("export", "feedback"),
+            discord=("feedback", "export"),  # Discord's /export is the whole community's data (privacy)
             telegram=("export feedback",),
         ),
     )

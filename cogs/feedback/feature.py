@@ -11,6 +11,7 @@ from bot.core.outbound import Messenger
 from cogs.community.ports import CommunityRepo
 from cogs.feedback import commands
 from cogs.feedback.digest import FeedbackDigest
+from cogs.feedback.export import FeedbackExport
 from cogs.feedback.manage import FeedbackAdmin
 from cogs.feedback.notices import Notices, Spawn
 from cogs.feedback.ports import FeedbackRepo
@@ -24,6 +25,7 @@ class Feedback:
     service: FeedbackService  # members: submit, upvote, browse
     admin: FeedbackAdmin  # managers: status, merge, themes, export (also `hearth export feedback`)
     report: FeedbackDigest  # the weekly digest's read port (ports.FeedbackReport)
+    export: FeedbackExport  # feedback.csv in the community export (/export, hearth export)
     repo: FeedbackRepo
 
     def register(self, registry: Registry) -> None:
@@ -41,4 +43,4 @@ def build_feedback(
     posts = Posts(repo, communities, messengers)
     service = FeedbackService(repo, posts, hub)
     admin = FeedbackAdmin(repo, service, posts, Notices(repo, communities, outbox, spawn), communities)
-    return Feedback(service, admin, FeedbackDigest(repo), repo)
+    return Feedback(service, admin, FeedbackDigest(repo), FeedbackExport(repo, communities), repo)

@@ -50,8 +50,8 @@ class FeedbackRepo(Protocol):
 
     async def export_rows(self, community_id: int) -> list[ExportRow]: ...
 
-    async def communities(self) -> list[int]:
-        """Communities that have feedback (the command-line export writes one file each)."""
+    async def erase_texts(self, author_id: int) -> list[int]:
+        """Blank the title and text of every item the member wrote (`/privacy delete` with content); their ids."""
         ...
 
     async def problems_per_day(self, community_id: int, since: datetime, until: datetime) -> dict[date, int]:

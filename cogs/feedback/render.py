@@ -58,12 +58,17 @@ def quote(text: str, limit: int = QUOTE_MAX) -> str:
     return cut + "…"
 
 
+def title_of(item: Item, limit: int = 100) -> Text | str:
+    """The title, or a note where its author deleted it (`/privacy delete` with feedback)."""
+    return quote(item.title, limit) if item.title else t_("(deleted by its author)")
+
+
 def headline(item: Item) -> Text:
     return t_(
         "{icon} **#{number} {title}** · {category}",
         icon=CATEGORY_ICONS[item.category],
         number=item.number,
-        title=item.title,
+        title=title_of(item),
         category=CATEGORY_LABELS[item.category],
     )
 
@@ -88,7 +93,8 @@ def upvote_button(item: Item, voted: bool = False) -> Button:
 
 def post(item: Item, last_reply: str) -> OutMessage:
     """The item as posted in the feedback channel, kept up to date (votes, status, the latest reply)."""
-    lines = [headline(item), t_("{text}", text=quote(item.body, POST_BODY_MAX)), byline(item), standing(item)]
+    text = [t_("{text}", text=quote(item.body, POST_BODY_MAX))] if item.body else []
+    lines = [headline(item), *text, byline(item), standing(item)]
     if last_reply:
         lines.append(t_("💬 Team reply: {reply}", reply=last_reply))
     buttons = () if item.status is Status.MERGED else ((upvote_button(item),),)
@@ -96,7 +102,8 @@ def post(item: Item, last_reply: str) -> OutMessage:
 
 
 def detail(item: Item, history: list[StatusChange], timezone: str, voted: bool) -> OutMessage:
-    lines = [headline(item), t_("{text}", text=item.body), byline(item), standing(item), t_("**History**")]
+    text = [t_("{text}", text=item.body)] if item.body else []
+    lines = [headline(item), *text, byline(item), standing(item), t_("**History**")]
     lines.append(t_("{when}: submitted", when=Moment(item.created_at, timezone)))
     for change in history:
         lines.append(history_line(change, timezone))
@@ -134,7 +141,7 @@ def page(result: Page, hint: Text) -> OutMessage:
                 "#{number} {icon} {title} — 👍 {votes} · {status}",
                 number=item.number,
                 icon=CATEGORY_ICONS[item.category],
-                title=quote(item.title, 60),
+                title=title_of(item, 60),
                 votes=item.votes,
                 status=STATUS_LABELS[item.status],
             )
@@ -208,7 +215,7 @@ def themes_message(by_language: dict[str, list[Theme]], total: int) -> OutMessag
 
 def status_notice(item: Item, change: StatusChange) -> OutMessage:
     lines = [
-        t_("**Update on feedback #{number}: {title}**", number=item.number, title=item.title),
+        t_("**Update on feedback #{number}: {title}**", number=item.number, title=title_of(item)),
         t_(
             "Status: {status} (was: {previous})",
             status=STATUS_LABELS[change.status],
@@ -227,8 +234,8 @@ def merge_notice(source: Item, into: Item) -> OutMessage:
             "Your feedback #{number} “{title}” asks for the same as #{into} “{into_title}”, so the two were merged. "
             "Votes were combined, and you will hear about #{into}'s progress.",
             number=source.number,
-            title=source.title,
+            title=title_of(source),
             into=into.number,
-            into_title=into.title,
+            into_title=title_of(into),
         )
     )

@@ -135,6 +135,18 @@ class FeedbackService:
         title, body = split_text(text)
         return await self.repo.create_draft(community_id, member_id, title, body, origin, now)
 
+    async def erase_content(self, member_id: int) -> int:
+        """`/privacy delete` with content: the member's feedback loses its title and text (numbers, votes and
+        history stay, so others' votes and the team's replies keep their place); channel posts follow."""
+        erased = await self.repo.erase_texts(member_id)
+        await self.refresh_posts(erased)
+        return len(erased)
+
+    async def refresh_posts(self, item_ids: list[int]) -> None:
+        """Bring channel posts up to date (after an author's data was erased, their name goes from them)."""
+        for item_id in item_ids:
+            await self.posts.refresh(item_id)
+
     async def purge_drafts(self, now: datetime) -> int:
         """Forget typed feedback whose category was never chosen within a day."""
         return await self.repo.purge_drafts(now - DRAFT_TTL)

@@ -23,9 +23,10 @@ class HelpService:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
 
-    def lines_for(self, role: Role, platform: Platform, organizer: bool = False) -> list[Text]:
+    def lines_for(self, role: Role, platform: Platform, organizer: bool = False, private: bool = False) -> list[Text]:
         lines: list[Text] = []
-        visible = self.registry.visible_to(role, organizer)
+        here = [s for s in self.registry.visible_to(role, organizer)]
+        visible = [s for s in here if (s.where.in_private if private else s.where.in_group)]
         sections: list[tuple[Text, list[CommandSpec]]] = [
             (SECTION_TITLES[Role.MEMBER], [s for s in visible if s.role == Role.MEMBER and not s.organizer]),
             (t_("For event organizers"), [s for s in visible if s.organizer]),
@@ -46,7 +47,10 @@ class HelpService:
     async def help(self, inv: Invocation, _args: dict[str, Any]) -> Reply:
         header = t_("Commands you can use here, as a {role}:", role=inv.role.label)
         footer = t_("Arguments go after the command, separated by |, for example: /language fi")
-        lines = [header, *self.lines_for(inv.role, inv.platform, inv.is_organizer)]
+        private = inv.place.is_private
+        lines = [header, *self.lines_for(inv.role, inv.platform, inv.is_organizer, private)]
+        if private:
+            lines.append(t_("More commands work in your community's group or server; send /help there."))
         if inv.platform is not Platform.DISCORD:
             lines.append(footer)
         return Reply.of(OutMessage.of(*lines, ephemeral=True))

@@ -97,7 +97,7 @@ async def test_export_and_erase_keep_counts_and_make_authors_anonymous(services:
         follows = (await conn.execute(sa.select(feedback_followers.c.member_id))).scalars().all()
         logs = (await conn.execute(sa.select(sa.func.count()).select_from(feedback_status_log))).scalar()
     assert item.author_id != member and item.anonymous and item.body == "Please"  # the feedback stays, nameless
-    assert votes == 1 and member not in follows and logs == 2  # counts and history stay
+    assert votes == 0 and member not in follows and logs == 2  # the upvote goes, as /privacy delete says
     shown = texts(await services.dispatcher.run_text(group(), OWNER, "idea", "1"))
     assert "— Al" not in shown and "— anonymous" in shown
     assert (await services.feedback.repo.by_number(1, 1)).status is Status.REVIEW  # type: ignore[union-attr]
@@ -109,3 +109,41 @@ async def test_old_drafts_are_purged(services: Services, clock: FakeClock) -> No
     assert await services.feedback.service.purge_drafts(clock.now()) == 1
     late = await services.dispatcher.press(group(), caller(), "fb:cat:1:idea")
     assert late.error and "waited too long" in texts(late)
+
+
+async def test_privacy_delete_with_feedback_blanks_the_texts_and_updates_the_channel_post(services: Services) -> None:
+    from tests.cogs.test_outbox import RecordingMessenger
+
+    messenger = RecordingMessenger()
+    services.messengers["telegram"] = messenger
+    al = caller("telegram", "100", "Al")
+    await services.dispatcher.run_text(group(), OWNER, "fbchannel", "")
+    await submit(services, al, "Dark mode | My eyes hurt")
+    await upvote(services, caller("telegram", "50"), 1)
+    asked = await services.dispatcher.run_text(group(), al, "privacy", "delete")
+    everything = next(
+        b.action for m in asked.messages for row in m.buttons for b in row if b.action.startswith("pv:all")
+    )
+    done = await services.dispatcher.press(group(), al, everything)
+    assert not done.error, texts(done)
+    item = await services.feedback.repo.by_number(1, 1)
+    assert item is not None and (item.title, item.body, item.anonymous, item.votes) == ("", "", True, 1)
+    post = messenger.edited[-1][1].render_text("en", str, str)
+    assert "(deleted by its author)" in post and "Dark mode" not in post and "— anonymous" in post
+    assert "Dark mode" not in texts(await services.dispatcher.run_text(group(), OWNER, "ideas", ""))
+
+
+async def test_privacy_delete_takes_the_name_off_the_channel_post(services: Services) -> None:
+    from tests.cogs.test_outbox import RecordingMessenger
+
+    messenger = RecordingMessenger()
+    services.messengers["telegram"] = messenger
+    al = caller("telegram", "100", "Al")
+    await services.dispatcher.run_text(group(), OWNER, "fbchannel", "")
+    await submit(services, al, "Dark mode | My eyes hurt")
+    assert "— Al" in messenger.sent[-1][1].render_text("en", str, str)
+    asked = await services.dispatcher.run_text(group(), al, "privacy", "delete")
+    actions = [b.action for m in asked.messages for row in m.buttons for b in row]
+    assert not (await services.dispatcher.press(group(), al, next(a for a in actions if a.startswith("pv:del")))).error
+    post = messenger.edited[-1][1].render_text("en", str, str)
+    assert "Dark mode" in post and "— anonymous" in post and "Al\n" not in post

@@ -26,9 +26,13 @@ def people(tg: FakeTelegram) -> None:
     tg.set_user(VERA, first_name="Vera", language_code="ru")
 
 
+def kind(chat: int) -> str:
+    return "supergroup" if chat == GROUP else "private"
+
+
 async def say(tg: FakeTelegram, user: int, text: str, chat: int = GROUP) -> Call:
     """Send a message; the bot's answer to it (the first message replying to it)."""
-    update = tg.push_update(tg.message_update(chat, user, text))
+    update = tg.push_update(tg.message_update(chat, user, text, chat_type=kind(chat)))
     mid = update["message"]["message_id"]
 
     def replies(call: Call) -> bool:
@@ -37,10 +41,10 @@ async def say(tg: FakeTelegram, user: int, text: str, chat: int = GROUP) -> Call
     return (await tg.wait_for("sendMessage", predicate=replies))[0]
 
 
-async def press(tg: FakeTelegram, user: int, data: str, message_id: int) -> str:
+async def press(tg: FakeTelegram, user: int, data: str, message_id: int, chat: int = GROUP) -> str:
     """Press a button; the toast text, or the text of the message the bot answered with instead."""
     toasts, sent = len(tg.calls_to("answerCallbackQuery")), len(tg.calls_to("sendMessage"))
-    tg.push_update(tg.callback_update(GROUP, user, data, message_id))
+    tg.push_update(tg.callback_update(chat, user, data, message_id, chat_type=kind(chat)))
     answer = (await tg.wait_for("answerCallbackQuery", count=toasts + 1))[toasts]
     if answer.params.get("text"):
         return str(answer.params["text"])
@@ -191,3 +195,23 @@ async def test_menus_show_feedback_to_everyone_and_its_management_to_administrat
     assert not {"fbstatus", "fbmerge", "fbthemes", "fbchannel", "export"} & everyone
     assert {"fbstatus", "fbmerge", "fbthemes", "fbchannel", "export"} <= set(admins)  # "/export feedback" → /export
     assert admins["fbstatus"].startswith("Aseta palautteen tila")
+
+
+async def test_in_a_private_chat_feedback_goes_to_the_members_community_and_stays_anonymous(
+    tg: FakeTelegram, runtime: TelegramRuntime, tg_services: Services
+) -> None:
+    people(tg)
+    await say(tg, OWNER, "/fbchannel")
+    await say(tg, VERA, "/ideas")  # Vera is a member of the group's community
+    asked = await say(tg, VERA, "/feedback Тёмная тема | Пожалуйста, для вечера", chat=VERA)
+    assert asked.params["chat_id"] == VERA and "fb:anon:1" in keyboard(asked)
+    assert "Анонимно" in await press(tg, VERA, "fb:anon:1", asked.result["message_id"], chat=VERA)
+    confirmation = await press(tg, VERA, "fb:cat:1:idea", asked.result["message_id"], chat=VERA)
+    assert "#1" in confirmation and "группа видела" not in confirmation  # nobody saw a command here
+    post = post_of(tg, 1)
+    assert "— anonymous" in post.params["text"] and "Vera" not in post.params["text"]
+    listing = await say(tg, VERA, "/ideas", chat=VERA)
+    assert "Тёмная тема" in listing.params["text"] and listing.params["chat_id"] == VERA
+    assert await tg_services.communities.find_by_scope("telegram", str(VERA)) is None  # a private chat, truly
+    item = await tg_services.feedback.repo.by_number(1, 1)
+    assert item is not None and item.origin.dm and item.anonymous

@@ -363,5 +363,24 @@ async def test_two_word_telegram_name_runs_the_subcommand_and_the_view_button_wo
     done = await submit(services, ALICE, "Dark mode")
     shown = await services.dispatcher.press(group(), BOB, buttons(done)[0])
     assert "Dark mode" in texts(shown) and "History" in texts(shown)
-    unknown = await services.dispatcher.run_text(group(), OWNER, "export", "everything")
-    assert unknown.error and "Use /export with one of: feedback." in texts(unknown)
+    ours = await services.dispatcher.run_text(group(), OWNER, "export", "feedback")
+    assert [a.filename for a in ours.messages[0].attachments] == ["feedback-2026-03-02.csv"]
+    whole = await services.dispatcher.run_text(group(), OWNER, "export", "names")  # /export itself (privacy)
+    assert not whole.error and whole.messages[0].attachments[0].filename.endswith(".zip")
+    fbstatus_typo = await services.dispatcher.run_text(group(), OWNER, "fbstatus", "")
+    assert "Which feedback?" in texts(fbstatus_typo)
+
+
+async def test_a_refused_dm_about_privately_sent_feedback_falls_back_to_the_feedback_channel_only(
+    services: Services, messenger: RecordingMessenger
+) -> None:
+    from tests.conftest import private
+
+    await services.dispatcher.run_text(group(scope="-1001"), OWNER, "fbchannel", "")
+    await services.dispatcher.run_text(group(), ALICE, "ideas", "")  # Alice belongs to the community
+    await submit(services, ALICE, "Sent privately", place=private(uid="10"))
+    await upvote(services, BOB)
+    messenger.refuse |= {"11"}
+    await status(services, "1 | planned | Soon")
+    fallbacks = [(t.chat_id, m.mention_ids) for t, m, _l in messenger.sent if m.mention_ids]
+    assert fallbacks == [("-1001", ("11",))]  # the feedback channel, never Alice's private chat

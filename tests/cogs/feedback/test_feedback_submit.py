@@ -317,16 +317,21 @@ async def test_anonymous_toggle_switches_back_and_forth(services: Services, mess
         assert (await conn.execute(sa.select(feedback_items.c.anonymous))).scalar() is False
 
 
-@pytest.mark.xfail(strict=True, reason="private-chat community resolution is being built in the dispatcher (issue 7)")
 async def test_feedback_works_in_a_private_chat_for_a_member_of_one_community(
     services: Services, messenger: RecordingMessenger
 ) -> None:
-    """Where.ANYWHERE: once the dispatcher finds the caller's community in a private chat, this passes (and the
-    strict xfail fails, as a reminder to drop the marker)."""
+    """Where.ANYWHERE: in a private chat the dispatcher finds the member's own community."""
     await services.dispatcher.run_text(group(), ALICE, "ideas", "")  # Alice belongs to the group's community
     typed = await services.dispatcher.run_text(private(uid="10"), ALICE, "feedback", "From my DMs")
     assert not typed.error, texts(typed)
-    done = await services.dispatcher.press(private(uid="10"), ALICE, buttons(typed)[0])
-    assert "#1" in texts(done)
+    toggle = await services.dispatcher.press(private(uid="10"), ALICE, "fb:anon:1")
+    assert not toggle.error, texts(toggle)
+    done = await services.dispatcher.press(private(uid="10"), ALICE, "fb:cat:1:idea")
+    assert "#1" in texts(done) and "This group saw you" not in texts(done)  # anonymous for real here
     item = await services.feedback.repo.by_number(1, 1)
-    assert item is not None and item.origin.dm
+    assert item is not None and item.origin.dm and item.anonymous
+    listed = await services.dispatcher.run_text(private(uid="11"), BOB, "ideas", "")
+    assert listed.error  # Bob belongs to no community yet: told so, nothing shown
+    await services.dispatcher.run_text(group(), BOB, "ideas", "")
+    voted = await services.dispatcher.press(private(uid="11"), BOB, f"fb:up:{await item_id(services, 1)}")
+    assert "Upvoted #1" in texts(voted)
