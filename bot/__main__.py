@@ -75,22 +75,6 @@ def demo(ctx: click.Context, seed: int, member_count: int, days: int) -> None:
 
 
 @cli.command()
-@click.option("--community", type=int, default=None, help="Community id (needed when there are several).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("export"), show_default=True)
-@click.option("--names", is_flag=True, help="Name members instead of pseudonymous ids.")
-@click.argument("what", required=False)
-@click.pass_context
-def export(ctx: click.Context, community: int | None, out: Path, names: bool, what: str | None) -> None:
-    """Write a community's data as CSV files (members, activity, events, feedback, …) into a folder; WHAT
-    writes just one of them (`hearth export feedback`)."""
-    settings = _settings(ctx)
-    from bot.export_cli import run_export
-
-    written = asyncio.run(run_export(settings, community, out.resolve(), names, only=what))
-    ctx.exit(0 if written else 1)
-
-
-@cli.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Bring the database schema up to date."""
@@ -116,6 +100,119 @@ def check(ctx: click.Context) -> None:
 
     problems = asyncio.run(run_checks(settings, click.echo))
     ctx.exit(1 if problems else 0)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--community", type=int, default=None, help="Community id (needed when there are several).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("export"), show_default=True)
+@click.option("--names", is_flag=True, help="Name members instead of pseudonymous ids.")
+@click.pass_context
+def export(ctx: click.Context, community: int | None, out: Path, names: bool) -> None:
+    """A community's data as CSV files (members, activity, events, …) in a folder; `export poll N` and
+    `export survey N` write one poll's or survey's results (the same files managers get with /export)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(ctx)
+    from bot.export_cli import run_export
+
+    written = asyncio.run(run_export(settings, community, out.resolve(), names))
+    ctx.exit(0 if written else 1)
+
+
+def _export(ctx: click.Context, kind: str, number: int, out: str) -> None:
+    settings = _settings(ctx)
+    from pathlib import Path
+
+    from bot.app import build_services
+
+    async def read() -> list[tuple[str, bytes]] | None:
+        services = await build_services(settings)
+        try:
+            if kind == "poll":
+                poll = await services.polls.repo.get(number)
+                return await services.polls.export_files(poll) if poll else None
+            survey = await services.surveys.repo.get(number)
+            return await services.surveys.export_files(survey) if survey else None
+        finally:
+            await services.engine.dispose()
+
+    files = asyncio.run(read())
+    if files is None:
+        click.echo(f"hearth: there is no {kind} #{number}", err=True)
+        ctx.exit(1)
+        return
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / name for name, _ in files]
+    for path, (_name, data) in zip(written, files, strict=True):
+        path.write_bytes(data)
+    for path in written:
+        click.echo(str(path))
+
+
+@export.command("poll")
+@click.argument("number", type=int)
+@click.option("--out", default=".", show_default=True, help="Folder for the CSV files.")
+@click.pass_context
+def export_poll(ctx: click.Context, number: int, out: str) -> None:
+    """A poll's results (and its named votes, unless it was anonymous)."""
+    _export(ctx, "poll", number, out)
+
+
+@export.command("survey")
+@click.argument("number", type=int)
+@click.option("--out", default=".", show_default=True, help="Folder for the CSV files.")
+@click.pass_context
+def export_survey(ctx: click.Context, number: int, out: str) -> None:
+    """A survey's result with its margin and trend, and every answer with its comment (no names)."""
+    _export(ctx, "survey", number, out)
+
+
+@export.command("feedback")
+@click.option("--community", type=int, default=None, help="Community id (needed when there are several).")
+@click.option("--out", default=".", show_default=True, help="Folder for the CSV file.")
+@click.option("--names", is_flag=True, help="Authors by name instead of pseudonymous ids (never anonymous ones).")
+@click.pass_context
+def export_feedback(ctx: click.Context, community: int | None, out: str, names: bool) -> None:
+    """The feedback "product proposals" CSV: every item with votes, category, status, times, the latest reply
+    and a short quote (the same file as feedback.csv in `hearth export`)."""
+    settings = _settings(ctx)
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from bot.app import build_services
+    from storage.tables.community import communities
+
+    async def read() -> tuple[int | None, list[list[str]], str]:
+        services = await build_services(settings)
+        try:
+            async with services.engine.connect() as conn:
+                known = list((await conn.execute(sa.select(communities.c.id).order_by(communities.c.id))).scalars())
+            chosen = community if community is not None else (known[0] if len(known) == 1 else None)
+            if chosen is None or chosen not in known:
+                return None, [], ", ".join(map(str, known)) or "none"
+            rows = [row async for chunk in services.feedback.export.rows(chosen, names) for row in chunk]
+            return chosen, [list(r) for r in rows], ""
+        finally:
+            await services.engine.dispose()
+
+    chosen, rows, known = asyncio.run(read())
+    if chosen is None:
+        click.echo(f"hearth: choose a community with --community (known: {known})", err=True)
+        ctx.exit(1)
+        return
+    import csv
+
+    from cogs.feedback.export import COLUMNS
+
+    path = Path(out) / "feedback.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+    click.echo(f"{path}  {len(rows):,} feedback item{'' if len(rows) == 1 else 's'}")
 
 
 def main() -> None:

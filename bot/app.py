@@ -39,6 +39,11 @@ from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.outbox.service import Outbox
+from cogs.polls import commands as poll_commands
+from cogs.polls.models import NativeCountsSeen, NativeVoteSeen
+from cogs.polls.results import Results as PollResults
+from cogs.polls.service import PollService
+from cogs.polls.surveys import SurveyService
 from cogs.privacy import commands as privacy_commands
 from cogs.privacy.exports import ExportService
 from cogs.privacy.service import PrivacyService
@@ -53,6 +58,7 @@ from storage.feedback import FeedbackData, SqlFeedbackRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
+from storage.polls import PollsData, SqlPollRepo, SqlSurveyRepo
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +90,9 @@ class Services:
     reminders: ReminderService = field(init=False)  # set by wire_events
     privacy: PrivacyService = field(init=False)  # set by wire_privacy
     exports: ExportService = field(default_factory=ExportService)  # managers' CSVs; features register theirs
+    polls: PollService = field(init=False)  # set by wire_polls
+    surveys: SurveyService = field(init=False)  # set by wire_polls
+    poll_results: PollResults = field(init=False)  # set by wire_polls: what the digest reads
     feedback: Feedback = field(init=False)  # set by wire_feedback (`hearth export feedback`, the digest's port)
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
@@ -105,11 +114,12 @@ class Services:
             spawn=self.spawn,
         )
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Fire-and-forget with a kept reference (asyncio only keeps weak ones) and logged failures."""
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -142,7 +152,11 @@ def wire_community(s: Services) -> None:
 def wire_analytics(s: Services) -> None:
     # Subscribed first: joins are recorded (and their ids resolved) before other features hear of them.
     ingest = ActivityIngest(s.directory, SqlActivityRepo(s.engine), s.clock, s.hub, s.settings.activity_flush_rows)
-    ingest.on_full = lambda: s.spawn(s.flush_activity())
+
+    def flush_when_full() -> None:  # a None-returning callback: spawn's task is kept by Services
+        s.spawn(s.flush_activity())
+
+    ingest.on_full = flush_when_full
     ingest.subscribe()
     s.ingest = ingest
     s.member_data.register(ActivityData())
@@ -184,6 +198,20 @@ def wire_privacy(s: Services) -> None:
     s.after_ready.append(purge_old_activity)
 
 
+def wire_polls(s: Services) -> None:
+    repo, survey_repo = SqlPollRepo(s.engine), SqlSurveyRepo(s.engine)
+    polls = PollService(repo, s.directory, s.capabilities, s.messengers.get, s.outbox, s.scheduler, s.clock, s.hub)
+    surveys = SurveyService(survey_repo, s.messengers.get, s.outbox, s.scheduler, s.clock, s.hub)
+    poll_commands.register(s.registry, polls, surveys)
+    s.hub.subscribe(NativeVoteSeen, polls.on_native_vote)
+    s.hub.subscribe(NativeCountsSeen, polls.on_native_counts)
+    s.member_data.register(PollsData())
+    s.polls, s.surveys, s.poll_results = polls, surveys, PollResults(repo, survey_repo)
+    # Closes that came due while the bot was down happen now, once; the rest is one trigger per kind.
+    s.after_ready += [polls.rehydrate, surveys.rehydrate]
+    s.before_stop += [polls.drain, surveys.drain]
+
+
 def wire_feedback(s: Services) -> None:
     s.feedback = build_feedback(SqlFeedbackRepo(s.engine), s.communities, s.outbox, s.messengers.get, s.hub, s.spawn)
     s.feedback.register(s.registry)
@@ -202,6 +230,7 @@ FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_community,
     wire_events,
     wire_privacy,
+    wire_polls,
     wire_feedback,
 )
 

@@ -14,16 +14,10 @@ from config.settings import Settings
 from storage.tables.community import communities
 
 
-async def run_export(
-    settings: Settings, community: int | None, out: Path, with_names: bool, only: str | None = None
-) -> list[tuple[Path, int]]:
+async def run_export(settings: Settings, community: int | None, out: Path, with_names: bool) -> list[tuple[Path, int]]:
     screen = Console()
     services = await build_services(settings)
     try:
-        chosen = [e for e in services.exports.exports if only is None or e.name == only]
-        if not chosen:
-            screen.print(f"No export named {only}. Known: {', '.join(e.name for e in services.exports.exports)}")
-            return []
         async with services.engine.connect() as conn:
             rows = (
                 await conn.execute(sa.select(communities.c.id, communities.c.name).order_by(communities.c.id))
@@ -44,7 +38,7 @@ async def run_export(
         written: list[tuple[Path, int]] = []
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
                       console=screen) as bar:  # fmt: skip
-            for export in chosen:
+            for export in services.exports.exports:
                 task = bar.add_task(export.name, total=None)
                 path = out / f"{export.name}.csv"
                 count = 0

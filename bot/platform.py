@@ -7,6 +7,7 @@ no storage, no scheduler. It gives back a `PlatformRuntime` whose messenger feat
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -37,7 +38,7 @@ class PlatformDeps:
     hub: EventHub
     cursors: CursorStore
     capabilities: Capabilities  # adapters' glue provides what features need beyond messages
-    spawn: Callable[[Coroutine[Any, Any, Any]], None]  # fire-and-forget with a kept reference and logged failure
+    spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]  # fire-and-forget, kept and logged
 
 
 class PlatformRuntime(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,8 +16,63 @@ from bot.core.identity import Platform, PlatformId
 from bot.core.permissions import PlatformFacts
 from bot.core.targets import Target
 from config.settings import Settings
+from tests.fakes import conformance
 
 _real_connect = socket.socket.connect
+
+
+# --- spec conformance of requests to the fakes (tests/fakes/conformance.py) ----------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_violations: the test sends requests that break the platforms' API specs on purpose"
+    )
+
+
+def _violations(item: pytest.Item, error: BaseException | None = None) -> BaseException | None:
+    """The failure to report for spec violations recorded since the last check, if any."""
+    found = conformance.unclaimed()
+    if not found or item.get_closest_marker("allow_violations") is not None:
+        return None
+    then = f"\n(and then the test failed with: {error!r})" if error is not None else ""
+    return pytest.fail.Exception(conformance.describe(found) + then, pytrace=False)
+
+
+def _checked_phase(item: pytest.Item, *, forget: bool = False) -> Generator[None, object, object]:
+    """Run one phase (setup, call, teardown); if requests broke a spec meanwhile, fail with that instead.
+
+    The failure is raised outside the ``except`` so it does not keep the test's own error (and through its
+    traceback the test's sockets) alive as ``__context__`` until the end of the session."""
+    if forget:
+        conformance.unclaimed()  # forget what an earlier test (or module import) left behind
+    error: BaseException | None = None
+    try:
+        result = yield
+    except BaseException as exc:
+        error = exc
+    failure = _violations(item, error)
+    if failure is not None:
+        del error
+        raise failure
+    if error is not None:
+        raise error
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _checked_phase(item, forget=True))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _checked_phase(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _checked_phase(item))
 
 
 def _guarded_connect(self: socket.socket, address: object) -> object:

@@ -15,7 +15,7 @@ from tests.test_cli import hearth
 
 
 def rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text("utf-8"))))
+    return list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
 
 
 async def test_hearth_export_feedback_writes_the_proposals_csv(tmp_path: Path) -> None:
@@ -36,7 +36,8 @@ async def test_hearth_export_feedback_writes_the_proposals_csv(tmp_path: Path) -
     named = hearth("export", "feedback", "--community", "1", "--names", "--out", "named", cwd=tmp_path)
     assert named.returncode == 0
     assert [r["author"] for r in rows(tmp_path / "named" / "feedback.csv")] == ["", "Alice"]  # never the anonymous
+    assert "feedback.csv  2 feedback items" in done.stdout
     everything = hearth("export", "--community", "2", "--out", "all", cwd=tmp_path)
     assert everything.returncode == 0 and (tmp_path / "all" / "feedback.csv").exists()
-    unknown = hearth("export", "nonsense", "--community", "1", cwd=tmp_path)
-    assert unknown.returncode == 1 and "No export named nonsense" in unknown.stdout
+    several = hearth("export", "feedback", cwd=tmp_path)
+    assert several.returncode == 1 and "choose a community with --community (known: 1, 2)" in several.stderr

@@ -41,9 +41,7 @@ class ArgKind(StrEnum):
     TIMEZONE = "timezone"  # IANA name, autocompleted on Discord
     LOCALE = "locale"  # one of en fi de ru
     ROLE = "role"  # Discord role (role option); not offered on Telegram, which has no roles
-
-
-Suggest = Callable[["Invocation", str], Awaitable[list[tuple[str, str]]]]
+    BOOL = "bool"  # Discord: a true/false option; typed: yes/no, true/false (en, fi, de, ru words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +55,7 @@ class Arg:
     min_value: int | None = None
     max_value: int | None = None
     prompt: Text | None = None  # the question a guided dialogue asks for it (Telegram, console)
-    # Autocomplete (Discord): (value, label) pairs for what the caller typed so far, e.g. item numbers.
+    # Suggestions while typing (Discord autocomplete): (invocation, typed text) → up to 25 (value, label).
     suggest: Suggest | None = None
 
 
@@ -81,6 +79,7 @@ class Place:
     scope_title: str
     channel: Target
     is_private: bool = False
+    reply_to: str | None = None  # the message a command replied to (Telegram: /closepoll on a poll), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +103,7 @@ class Invocation:
 
 
 Handler = Callable[[Invocation, dict[str, Any]], Awaitable["Reply"]]
+Suggest = Callable[[Invocation, str], Awaitable[list[tuple[str, Text]]]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,7 @@ _OPTION_TYPES = {
     ArgKind.LOCALE: discord.AppCommandOptionType.string,
     ArgKind.ROLE: discord.AppCommandOptionType.role,
     ArgKind.MEMBER: discord.AppCommandOptionType.user,
+    ArgKind.BOOL: discord.AppCommandOptionType.boolean,
 }
 
 
@@ -130,7 +131,8 @@ class TimezoneOption(ArgOption):
 
 
 class SuggestOption(ArgOption):
-    """An option whose `Arg.suggest` offers choices as the member types (e.g. feedback item numbers)."""
+    """An argument with `Arg.suggest`: the feature's suggestions, through the dispatcher (who may use the
+    command is checked there), in the typist's language."""
 
     def __init__(self, arg: Arg, runtime: DiscordHost, spec: CommandSpec) -> None:
         super().__init__(arg)
@@ -138,20 +140,19 @@ class SuggestOption(ArgOption):
         self.spec = spec
 
     async def autocomplete(  # type: ignore[override]
-        self, interaction: discord.Interaction, value: str, /
+        self, interaction: discord.Interaction, value: int | float | str, /
     ) -> list[app_commands.Choice[str]]:
+        typed = str(value or "")
         found = await self.runtime.deps.dispatcher.suggest(
-            place_of(interaction), caller_of(interaction), self.spec, self.arg.name, str(value or "")
+            place_of(interaction), caller_of(interaction), self.spec, self.arg.name, typed
         )
-        return [app_commands.Choice(name=label[:MAX_DESCRIPTION] or v, value=v[:MAX_DESCRIPTION]) for v, label in found]
+        return [app_commands.Choice(name=(label or choice)[:100], value=choice) for choice, label in found]
 
 
 def option_for(arg: Arg, runtime: DiscordHost | None = None, spec: CommandSpec | None = None) -> ArgOption:
-    if arg.kind is ArgKind.TIMEZONE:
-        return TimezoneOption(arg)
     if arg.suggest is not None and runtime is not None and spec is not None:
         return SuggestOption(arg, runtime, spec)
-    return ArgOption(arg)
+    return TimezoneOption(arg) if arg.kind is ArgKind.TIMEZONE else ArgOption(arg)
 
 
 def _param(name: str) -> str:

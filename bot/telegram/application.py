@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections import deque
@@ -76,6 +77,7 @@ class TelegramRuntime:
         self._max_seen = 0
         self._recent: deque[int] = deque(maxlen=10_000)
         self._recent_set: set[int] = set()
+        self._menus: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -93,7 +95,7 @@ class TelegramRuntime:
         self.app.add_error_handler(self._on_error)
         await self.app.initialize()
         self.username = self.app.bot.username or ""
-        self.deps.spawn(self._set_menus())  # 12 calls; not worth delaying ready for
+        self._menus = self.deps.spawn(self._set_menus())  # 12 calls; not worth delaying ready for
         await self.app.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
@@ -110,6 +112,10 @@ class TelegramRuntime:
         await self.persist_cursor()
 
     async def stop(self) -> None:
+        if self._menus is not None and not self._menus.done():
+            # A request still in flight when shutdown() closes the HTTP client leaks its socket.
+            self._menus.cancel()
+            await asyncio.wait([self._menus])
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:

@@ -28,12 +28,16 @@ def place_of(message: Message) -> Place:
     chat: Chat = message.chat
     private = chat.type == ChatType.PRIVATE
     thread = message.message_thread_id if message.is_topic_message else None
+    replied = message.reply_to_message
+    # In forum topics every message "replies" to the topic's first service message: not a real reply.
+    reply_to = str(replied.message_id) if replied is not None and not replied.forum_topic_created else None
     return Place(
         platform=Platform.TELEGRAM,
         scope_id=None if private else str(chat.id),
         scope_title=chat.title or chat.username or str(chat.id),
         channel=Target.channel(Platform.TELEGRAM, chat.id, thread),
         is_private=private,
+        reply_to=reply_to,
     )
 
 

@@ -104,6 +104,13 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
         if not raw_role.isdigit():
             raise BadArgument(t_("{name} must be a role.", name=arg.name))
         return raw_role
+    if arg.kind is ArgKind.BOOL:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in _YES or word in _NO:
+            return word in _YES
+        raise BadArgument(t_("{name} must be yes or no, not “{value}”.", name=arg.name, value=value))
     if arg.kind is ArgKind.MEMBER:
         if isinstance(value, PlatformId):
             return value
@@ -114,6 +121,8 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
     raise AssertionError(arg.kind)
 
 
+_YES = frozenset({"yes", "y", "true", "1", "on", "kyllä", "k", "ja", "да"})
+_NO = frozenset({"no", "n", "false", "0", "off", "ei", "e", "nein", "нет"})
 _ZONES_LOWER: dict[str, str] = {}
 
 

@@ -162,19 +162,21 @@ class Dispatcher:
     async def suggest(
         self, place: Place, caller: Caller, spec: CommandSpec, arg_name: str, typed: str
     ) -> list[tuple[str, str]]:
-        """Autocomplete choices (value, label) for an argument, for a caller allowed to run the command."""
+        """Suggestions while typing an argument (Discord autocomplete): (value, label in the caller's
+        language), at most 25. Whoever may not use the command gets none; a failure gets none too."""
         arg = next((a for a in spec.args if a.name == arg_name), None)
         if arg is None or arg.suggest is None:
             return []
         try:
             inv = await self.resolve(place, caller)
             self.check(spec, inv)
-            return (await arg.suggest(inv, typed))[:25]
+            found = await arg.suggest(inv, typed)
         except UserError:
             return []
         except Exception:
-            log.exception("suggestions for %s.%s failed", spec.key, arg_name)
+            log.exception("suggestions for %s.%s failed for %s", spec.key, arg_name, caller.identity)
             return []
+        return [(value, label.render(inv.locale)) for value, label in found[:25]]
 
     # -- guided dialogues -----------------------------------------------------------------------
     @staticmethod

@@ -144,15 +144,21 @@ class FeedbackCommands:
         item, history, voted = await self.service.view(_community(inv), inv.member_id, args["item"])
         return Reply.of(render.detail(item, history, inv.timezone, voted))
 
-    async def suggest_items(self, inv: Invocation, typed: str) -> list[tuple[str, str]]:
+    async def suggest_items(self, inv: Invocation, typed: str) -> list[tuple[str, Text]]:
         if inv.community_id is None:
             return []
-        found = []
-        for i in await self.service.suggest(inv.community_id, typed):
-            title = render.title_of(i, 60)
-            shown = title if isinstance(title, str) else title.render(inv.locale)
-            found.append((str(i.number), f"#{i.number} {shown} · {render.STATUS_LABELS[i.status].render(inv.locale)}"))
-        return found
+        return [
+            (
+                str(i.number),
+                t_(
+                    "#{number} {title} · {status}",
+                    number=i.number,
+                    title=render.title_of(i, 60),
+                    status=render.STATUS_LABELS[i.status],
+                ),
+            )  # fmt: skip
+            for i in await self.service.suggest(inv.community_id, typed)
+        ]
 
     # -- managers ------------------------------------------------------------------------------------------
     async def status(self, inv: Invocation, args: dict[str, Any]) -> Reply:
@@ -422,7 +428,7 @@ def register(registry: Registry, commands: FeedbackCommands) -> None:
             handler=commands.export,
             role=Role.MANAGER,
             where=Where.ANYWHERE,
-            discord=("feedback", "export"),  # Discord's /export is the whole community's data (privacy)
+            discord=("export", "feedback"),
             telegram=("export feedback",),
         ),
     )

@@ -25,7 +25,7 @@ from cogs.outbox.service import Outbox
 
 log = logging.getLogger(__name__)
 FEATURE = "feedback"
-Spawn = Callable[[Coroutine[Any, Any, Any]], None]
+Spawn = Callable[[Coroutine[Any, Any, Any]], object]
 
 
 class Notices:

@@ -63,7 +63,7 @@ def register(registry: Registry, privacy: PrivacyService, exports: ExportService
             description=t_("CSV files of the community's data (members, activity, events, …)"),
             handler=lambda inv, args: export(exports, inv, args),
             role=Role.MANAGER,
-            discord=("export",),
+            discord=("export", "community"),
             telegram=("export",),
             args=(
                 Arg(

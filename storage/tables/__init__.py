@@ -17,6 +17,7 @@ from storage.tables.feedback import (
 )
 from storage.tables.members import community_members, link_codes, member_identities, member_settings, members
 from storage.tables.outbox import cursors, outbox
+from storage.tables.polls import poll_answers, poll_votes, polls, survey_answers, surveys
 
 __all__ = [
     "Stamp",
@@ -46,4 +47,9 @@ __all__ = [
     "membership_events",
     "metadata",
     "outbox",
+    "poll_answers",
+    "poll_votes",
+    "polls",
+    "survey_answers",
+    "surveys",
 ]

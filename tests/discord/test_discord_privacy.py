@@ -25,8 +25,8 @@ async def test_privacy_export_is_an_ephemeral_json_file(runtime: DiscordRuntime,
 
 async def test_export_is_refused_to_members_and_given_to_managers(runtime: DiscordRuntime, fake: FakeDiscord) -> None:
     with pytest.raises(InvalidInteraction):  # Discord does not even offer it (default_member_permissions)
-        await fake.invoke_slash(GUILD, GENERAL, ALICE, "export", {})
-    interaction = await fake.invoke_slash(GUILD, GENERAL, MANAGER, "export", {})
+        await fake.invoke_slash(GUILD, GENERAL, ALICE, "export community", {})
+    interaction = await fake.invoke_slash(GUILD, GENERAL, MANAGER, "export community", {})
     record = await fake.wait_for_callback(interaction)
     assert record.original_id is not None and fake.messages[record.original_id].files
     assert fake.messages[record.original_id].ephemeral

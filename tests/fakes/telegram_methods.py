@@ -288,6 +288,17 @@ class BotApiMethods:
             raise bad_request("poll can't have more than 12 options")
         if any(not 1 <= len(t.strip()) <= 100 for t in texts):
             raise bad_request("poll options length must not exceed 100")
+        if len({t.strip() for t in texts}) != len(texts):
+            raise bad_request("POLL_OPTION_DUPLICATE")
+        if "open_period" in p and "close_date" in p:
+            raise bad_request("can't use open_period and close_date together")
+        if "open_period" in p and not 5 <= p["open_period"] <= 2628000:
+            raise bad_request("open_period must be between 5 and 2628000 seconds")
+        if "close_date" in p and not 5 <= p["close_date"] - now() <= 2628000:
+            raise bad_request("close_date must be between 5 and 2628000 seconds in the future")
+        description = p.get("description")
+        if description is not None and len(description) > 1024:
+            raise bad_request("poll description is too long")
         kind = p.get("type", "regular")
         poll = {
             "id": str(next(self._serial)),
@@ -301,14 +312,20 @@ class BotApiMethods:
             "allows_revoting": p.get("allows_revoting", kind != "quiz"),
             "members_only": p.get("members_only", False),
         }
+        for field in ("open_period", "close_date"):
+            if field in p:
+                poll[field] = p[field]
         self.polls[poll["id"]] = poll
-        return self._send(p, chat, poll=poll)
+        shown = dict(poll, description=description) if description else poll  # in the Message's poll only
+        return self._send(p, chat, poll=shown)
 
     def _api_stopPoll(self, p: dict, u: dict) -> dict[str, Any]:
         chat = self._target_chat(p)
         msg = self.messages.get((chat["id"], p.get("message_id", 0)))
         if msg is None or "poll" not in msg:
             raise bad_request("message with poll to stop not found")
+        if msg.get("from", {}).get("id") != self.bot_id:
+            raise bad_request("message can't be edited")
         poll = self.polls[msg["poll"]["id"]]
         if poll["is_closed"]:
             raise bad_request("poll has already been closed")

@@ -249,6 +249,8 @@ async def test_unknown_routes_answer_404_and_wait_for_lists_calls_on_timeout(fak
             await fake.wait_for("POST", r"/never", timeout=0.05)
     (call,) = fake.calls_to("GET", r"/nope/\d+")
     assert call.response == {"message": "404: Not Found", "code": 0}
+    (violation,) = fake.take_violations()  # not in Discord's OpenAPI either: claimed, it was on purpose
+    assert violation.rule == "GET /nope/1: no such route in Discord's OpenAPI"
 
 
 async def test_moderation_routes_enforce_permissions_and_role_hierarchy(fake: FakeDiscord) -> None:

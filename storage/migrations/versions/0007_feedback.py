@@ -1,7 +1,7 @@
 """feedback
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 02:00:00
 
 Feedback capture: items numbered per community, votes, followers (authors of merged items), the status
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
