@@ -105,7 +105,9 @@ async def test_each_row_is_marked_sent_when_its_own_send_is_accepted_not_after_t
 
     services.messengers["telegram"] = SlowForThree()
     for n in (1, 2, 3):
-        await services.outbox.enqueue(f"r:{n}", Target.direct("telegram", str(n)), reminder(n), "en", START)
+        await services.outbox.enqueue(
+            OutboxKey("t", str(n), "r"), Target.direct("telegram", str(n)), reminder(n), "en", START
+        )
     repo: Any = services.outbox.repo
     mark = repo.mark
     marks: list[int] = []
@@ -121,7 +123,7 @@ async def test_each_row_is_marked_sent_when_its_own_send_is_accepted_not_after_t
     delivery = asyncio.create_task(services.outbox.deliver_due())
     try:
         await asyncio.wait_for(two_marked.wait(), 10)
-        assert [(await repo.get(f"r:{n}")).status for n in (1, 2, 3)] == [
+        assert [(await repo.get(OutboxKey("t", str(n), "r"))).status for n in (1, 2, 3)] == [
             OutboxStatus.SENT,
             OutboxStatus.SENT,
             OutboxStatus.PENDING,
