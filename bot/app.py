@@ -33,6 +33,7 @@ from cogs.events import commands as event_commands
 from cogs.events.models import EventCreated
 from cogs.events.reminders import ReminderService
 from cogs.events.service import EventService
+from cogs.feedback.feature import Feedback, build_feedback
 from cogs.help import commands as help_commands
 from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
@@ -61,6 +62,7 @@ from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
 from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
+from storage.feedback import FeedbackData, SqlFeedbackRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
 from storage.moderation import ModerationData, SqlModerationRepo
@@ -103,6 +105,7 @@ class Services:
     poll_results: PollResults = field(init=False)  # set by wire_polls: what the digest reads
     moderation: Moderation = field(init=False)  # set by wire_moderation
     onboarding: OnboardingService = field(init=False)  # set by wire_onboarding; `.funnel` is a FunnelReader
+    feedback: Feedback = field(init=False)  # set by wire_feedback (`hearth export feedback`, the digest's port)
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -268,6 +271,17 @@ def wire_onboarding(s: Services) -> None:
     s.before_stop.append(service.drain)
 
 
+def wire_feedback(s: Services) -> None:
+    s.feedback = build_feedback(SqlFeedbackRepo(s.engine), s.communities, s.outbox, s.messengers.get, s.hub, s.spawn)
+    s.feedback.register(s.registry)
+    data = FeedbackData()  # remembers erased authors' items, whose channel posts then drop the name
+    s.member_data.register(data)
+    s.hub.subscribe(MemberErased, lambda _erased: s.feedback.service.refresh_posts(data.take_erased_items()))
+    s.exports.register(s.feedback.export)  # feedback.csv in /export and hearth export
+    s.privacy.content_erasers.append(s.feedback.service.erase_content)  # /privacy delete, feedback too
+    s.periodic.append(("feedback:drafts", 3600, lambda: s.feedback.service.purge_drafts(s.clock.now())))
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
@@ -278,6 +292,7 @@ FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_privacy,
     wire_polls,
     wire_moderation,
+    wire_feedback,
 )
 
 

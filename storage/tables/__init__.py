@@ -6,6 +6,15 @@ from storage.tables.analytics import activity_daily, activity_events, activity_w
 from storage.tables.base import Stamp, UTCDateTime, metadata
 from storage.tables.community import communities, community_links
 from storage.tables.events import event_posts, event_reminders, event_rsvps, events
+from storage.tables.feedback import (
+    feedback_drafts,
+    feedback_followers,
+    feedback_items,
+    feedback_posts,
+    feedback_settings,
+    feedback_status_log,
+    feedback_votes,
+)
 from storage.tables.members import community_members, link_codes, member_identities, member_settings, members
 from storage.tables.moderation import mod_automod_hits, mod_infractions, mod_reports, mod_settings
 from storage.tables.onboarding import (
@@ -35,6 +44,13 @@ __all__ = [
     "event_reminders",
     "event_rsvps",
     "events",
+    "feedback_drafts",
+    "feedback_followers",
+    "feedback_items",
+    "feedback_posts",
+    "feedback_settings",
+    "feedback_status_log",
+    "feedback_votes",
     "link_codes",
     "member_identities",
     "member_settings",
