@@ -61,7 +61,15 @@ from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
-from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
+from storage.exports import (
+    ActivityExport,
+    EventsExport,
+    InfractionsExport,
+    MembersExport,
+    PollsExport,
+    RsvpExport,
+    SurveyAnswersExport,
+)
 from storage.feedback import FeedbackData, SqlFeedbackRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
@@ -195,6 +203,9 @@ def wire_privacy(s: Services) -> None:
     s.exports.register(ActivityExport(s.engine))
     s.exports.register(EventsExport(s.engine))
     s.exports.register(RsvpExport(s.engine))
+    s.exports.register(PollsExport(s.engine))
+    s.exports.register(SurveyAnswersExport(s.engine))
+    s.exports.register(InfractionsExport(s.engine))
     privacy_commands.register(s.registry, privacy, s.exports)
     s.hub.subscribe(MemberErased, lambda _erased: s.directory.forget())
     s.privacy = privacy
