@@ -413,7 +413,7 @@ class FakeDiscord(RestMixin):
         *,
         reconnect: bool = False,
         wait_ready: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 30.0,  # noqa: ASYNC109
     ) -> AsyncIterator[discord.Client]:
         """Log ``client`` in, run ``client.connect`` in a task, wait for ``on_ready``; close it on exit.
 
@@ -692,7 +692,7 @@ class FakeDiscord(RestMixin):
         path_regex: str,
         predicate: Callable[[Call], bool] | None = None,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 30.0,  # noqa: ASYNC109
         *,
         status: int | None = None,
     ) -> list[Call]:
@@ -710,7 +710,7 @@ class FakeDiscord(RestMixin):
             check, timeout, lambda: f"timed out after {timeout}s waiting for {count}x {method} {path_regex}"
         )
 
-    async def wait_for_callback(self, interaction: FakeInteraction | int, timeout: float = 5.0) -> FakeInteraction:  # noqa: ASYNC109
+    async def wait_for_callback(self, interaction: FakeInteraction | int, timeout: float = 30.0) -> FakeInteraction:  # noqa: ASYNC109
         """Wait until the bot has answered the interaction (any callback type); return its record."""
         iid = interaction.id if isinstance(interaction, FakeInteraction) else interaction
         record = self.interactions[iid]
@@ -956,7 +956,7 @@ class FakeDiscord(RestMixin):
     def connected(self) -> bool:
         return self._session is not None and self._session.conn is not None and not self._session.conn.ws.closed
 
-    async def wait_until_identified(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_until_identified(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         await self._wait_until(lambda: True if self.connected else None, timeout, lambda: "no client identified")
 
     def intents_allow(self, event: str, data: Mapping[str, Any]) -> bool:
@@ -995,7 +995,7 @@ class FakeDiscord(RestMixin):
         stripped.pop("poll", None)
         return stripped
 
-    async def gateway_roundtrip(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def gateway_roundtrip(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Barrier: ask the client for a heartbeat (op 1) and wait for it.
 
         discord.py parses gateway messages in order, so once it answers, every event dispatched

@@ -195,7 +195,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         method: str,
         predicate: Callable[[Call], bool] | None = None,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the assertion, documented API
+        timeout: float = 30.0,  # noqa: ASYNC109 - a deadline for the assertion, documented API
     ) -> list[Call]:
         """Wait until ``count`` matching calls are recorded; return all matching calls so far."""
 
@@ -213,7 +213,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
             ) from None
         return matching()
 
-    async def wait_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_polling(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until a getUpdates long poll is parked waiting for updates (the bot is listening)."""
         try:
             async with asyncio.timeout(timeout), self._calls_changed:
