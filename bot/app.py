@@ -146,6 +146,16 @@ class Services:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
 
+    async def close(self) -> None:
+        """Finish background work (hub handlers, spawned tasks), write buffered activity, close the database.
+        The last step of `hearth run`, the console and every test that builds services."""
+        await self.hub.drain()
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.hub.drain()  # what those tasks published
+        await self.flush_activity()
+        await self.engine.dispose()
+
     async def flush_activity(self) -> None:
         try:
             await self.ingest.flush()
@@ -396,9 +406,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
                 await runtime.stop()
             except Exception:
                 log.exception("stopping %s failed", runtime.name)
-        await services.hub.drain()
-        await services.flush_activity()
-        await services.engine.dispose()
+        await services.close()
         log.info("stopped; %d activity events written this run", services.ingest.flushed_total)
 
 
@@ -427,9 +435,7 @@ async def console(settings: Settings, persona: str | None, name: str | None) -> 
             if not await session.handle(line):
                 break
     finally:
-        await services.hub.drain()
-        await services.flush_activity()
-        await services.engine.dispose()
+        await services.close()
 
 
 async def _ask(screen: Any, question: str, default: str, allowed: set[str] | None) -> str:

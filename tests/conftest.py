@@ -115,7 +115,7 @@ def settings(tmp_path: Path) -> Settings:
 async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
     built = await build_services(settings, clock)
     yield built
-    await built.engine.dispose()
+    await built.close()
 
 
 def caller(

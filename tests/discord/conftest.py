@@ -61,7 +61,7 @@ async def dc_services(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Servic
     )
     services = await build_services(settings)
     yield services
-    await services.engine.dispose()
+    await services.close()
 
 
 RuntimeFactory = Callable[..., DiscordRuntime]

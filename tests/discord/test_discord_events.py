@@ -66,7 +66,7 @@ async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> As
     services = await build_services(settings, clock)
     assert services.clock is clock
     yield services
-    await services.engine.dispose()
+    await services.close()
 
 
 # -- helpers ------------------------------------------------------------------------------------------

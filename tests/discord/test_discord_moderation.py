@@ -53,7 +53,7 @@ async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> As
     services = await build_services(settings, clock)
     yield services
     await services.moderation.drain()
-    await services.engine.dispose()
+    await services.close()
 
 
 @pytest.fixture

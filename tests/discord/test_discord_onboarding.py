@@ -35,7 +35,7 @@ async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> As
                         discord_api_base=fake.api_base, discord_gateway_url=fake.ws_url, _env_file=None)  # type: ignore[call-arg]  # fmt: skip
     services = await build_services(settings, clock)
     yield services
-    await services.engine.dispose()
+    await services.close()
 
 
 async def arrive(fake: FakeDiscord, runtime: DiscordRuntime, services: Services, user: int, name: str) -> None:

@@ -47,7 +47,7 @@ async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> As
     yield services
     await services.polls.drain()
     await services.surveys.drain()
-    await services.engine.dispose()
+    await services.close()
 
 
 # -- helpers ------------------------------------------------------------------------------------------

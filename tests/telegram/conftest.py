@@ -58,7 +58,7 @@ async def tg_services(tmp_path: Path, tg: FakeTelegram) -> AsyncIterator[Service
     )
     services = await build_services(settings)
     yield services
-    await services.engine.dispose()
+    await services.close()
 
 
 @pytest.fixture
