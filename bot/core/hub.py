@@ -122,6 +122,14 @@ class MembershipSeen:
     joined: bool  # False = left
 
 
+@dataclass(frozen=True, slots=True)
+class PlatformReachable:
+    """A platform answers again after an outage (or connected late after start-up): sends held
+    meanwhile can go out now."""
+
+    platform: str
+
+
 # -- resolved: community and member ids already looked up ------------------------------------------
 
 
