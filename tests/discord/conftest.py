@@ -61,6 +61,7 @@ async def dc_services(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Servic
     )
     services = await build_services(settings)
     yield services
+    await services.hub.drain()  # e.g. the outbox pass a PlatformReachable started
     await services.engine.dispose()
 
 
