@@ -58,6 +58,7 @@ async def tg_services(tmp_path: Path, tg: FakeTelegram) -> AsyncIterator[Service
     )
     services = await build_services(settings)
     yield services
+    await services.hub.drain()  # e.g. the outbox pass a PlatformReachable started
     await services.engine.dispose()
 
 
