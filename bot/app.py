@@ -20,9 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import ActivityWritten, EventHub, MemberErased, MemberJoined, MemberLeft, MembersMerged
+from bot.core.hub import (
+    ActivityWritten,
+    EventHub,
+    MemberErased,
+    MemberJoined,
+    MemberLeft,
+    MembersMerged,
+    PlatformReachable,
+)
 from bot.core.outbound import Messenger
-from bot.platform import PlatformDeps, PlatformRuntime
+from bot.platform import Connector, PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
 from cogs.analytics.ingest import ActivityIngest
 from cogs.community import commands as community_commands
@@ -349,6 +357,12 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         capabilities=capabilities,
     )
     services.periodic.append(("outbox:deliver", 15, services.outbox.deliver_due))
+
+    # After an outage (or a late start) what was held goes out at once, not at the next 15 s pass.
+    async def deliver_held(_back: PlatformReachable) -> None:
+        await services.outbox.deliver_due()
+
+    services.hub.subscribe(PlatformReachable, deliver_held)
     for wire in FEATURES:
         wire(services)
     return services
@@ -383,20 +397,30 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
 
     services.scheduler.every("platforms:tick", settings.activity_flush_seconds, tick)
     services.scheduler.start()
+
+    def connected(runtime: PlatformRuntime) -> None:  # a platform unreachable at start-up answers now
+        services.messengers[runtime.name] = runtime.messenger
+        services.hub.publish(PlatformReachable(runtime.name))
+
+    connector = Connector(services.clock, connected)
     try:
         for runtime in runtimes:
             services.messengers[runtime.name] = runtime.messenger
-            await runtime.start()
+            if not await connector.start(runtime):
+                del services.messengers[runtime.name]  # its sends stay pending in the outbox meanwhile
         for work in services.after_ready:
             services.spawn(work())
+        waiting = f"; still connecting: {', '.join(connector.retrying)}" if connector.retrying else ""
         log.info(
-            "Hearth ready in %.0f ms (platforms: %s)",
+            "Hearth ready in %.0f ms (platforms: %s%s)",
             (time.perf_counter() - started) * 1000,
-            ", ".join(r.name for r in runtimes) or "none",
+            ", ".join(r.name for r in runtimes if r.name not in connector.retrying) or "none",
+            waiting,
         )
-        await stop.wait()
+        await connector.wait(stop)
     finally:
         log.info("shutting down")
+        await connector.cancel()
         # Jobs in progress (a reminder fan-out) finish while the platforms can still deliver.
         await services.scheduler.stop()
         for work in services.before_stop:
