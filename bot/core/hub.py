@@ -45,7 +45,7 @@ class EventHub:
             except Exception:
                 log.exception("event handler %s failed for %s", _name(handler), type(event).__name__)
                 continue
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):  # (None first: this runs per message)
                 task = asyncio.ensure_future(result)
                 self._tasks.add(task)
                 task.add_done_callback(self._finished)
