@@ -7,16 +7,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 RUN useradd --create-home --uid 10001 hearth && mkdir /data && chown hearth:hearth /data
 WORKDIR /app
 
-# Dependencies first (from the lock file) so code changes do not reinstall them.
+# Runtime dependencies only (requirements.lock; the test and lint tools are in requirements-dev.lock),
+# first, so code changes do not reinstall them.
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY storage ./storage
 COPY config ./config
 COPY locales ./locales
+# Editable: the copied tree is what runs (bot/core/i18n.py reads ./locales beside the packages).
+# tests/test_packaging.py checks these COPY lines against what the installed hearth needs.
 RUN pip install --no-deps -e .
 
 USER hearth

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from cogs.analytics.models import COUNTERS, ActivityRow, MemberDay
+from cogs.analytics.models import COUNTERS, ActivityRow, MemberDay, RawRow
 from storage.db import bulk_write, day_of, exclusive_batch, replace_upsert, upsert, week_of
 from storage.member_data import reassign, rows_json, sum_into
 from storage.tables import (
@@ -83,10 +83,10 @@ class SqlActivityRepo:
         self._weeks_dirty_from: date | None = None
         self._weekly_refreshed: float | None = None
 
-    async def write_batch(self, rows: Sequence[ActivityRow]) -> None:
+    async def write_batch(self, rows: Sequence[RawRow]) -> None:
         if not rows:
             return
-        first_day = min(r.at for r in rows).date()
+        first_day = min(r[5] for r in rows).date()  # ActivityRow.at
         async with self.engine.begin() as conn:
             await exclusive_batch(conn, activity_events)  # nobody else inserts until we commit
             after_id = (await conn.execute(sa.select(sa.func.coalesce(sa.func.max(_s.id), 0)))).scalar_one()

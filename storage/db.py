@@ -170,9 +170,11 @@ async def bulk_write(
     stamps = [i for i, c in enumerate(columns) if _is_datetime(table.c[c])]
     placeholders = [_SQLITE_STAMP_SQL if i in stamps else "?" for i in range(len(columns))]
     params: Sequence[tuple[Any, ...]] = rows
-    if len(stamps) == 1:  # the hot path (activity rows: only the timestamp)
+    if len(stamps) == 1:  # the hot path (activity rows: only the timestamp), without a call per row
         i = stamps[0]
-        params = [(*row[:i], _epoch(row[i]), *row[i + 1 :]) for row in rows]
+        if any(row[i].tzinfo is None for row in rows if row[i] is not None):
+            raise ValueError("naive datetime given to the database")
+        params = [(*row[:i], row[i].timestamp() if row[i] is not None else None, *row[i + 1 :]) for row in rows]
     elif stamps:
         params = [tuple(_epoch(v) if k in stamps else v for k, v in enumerate(row)) for row in rows]
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(placeholders)})"

@@ -45,7 +45,7 @@ class EventHub:
             except Exception:
                 log.exception("event handler %s failed for %s", _name(handler), type(event).__name__)
                 continue
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):  # (None first: this runs per message)
                 task = asyncio.ensure_future(result)
                 self._tasks.add(task)
                 task.add_done_callback(self._finished)
@@ -190,9 +190,10 @@ class ActivityRow(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class ActivityWritten:
     """A batch of activity rows just committed (onboarding's journey steps read first messages and
-    first replies from it)."""
+    first replies from it). Plain tuples in `ActivityRow` field order, as the hot path builds them:
+    `ActivityRow._make(row)` names one where a subscriber needs it."""
 
-    rows: tuple[ActivityRow, ...]
+    rows: tuple[tuple[Any, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from collections import deque
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -27,7 +27,11 @@ _COUNTED = (discord.MessageType.default, discord.MessageType.reply)  # not joins
 class ActivityRecorder:
     def __init__(self, runtime: DiscordHost) -> None:
         self.runtime = runtime
-        self._pending: set[asyncio.Task[None]] = set()
+        # Joins and leaves are recorded one at a time, in order, by one worker (as Telegram's updates are):
+        # a burst of 20,000 joins (a raid, a big server adding the bot) used to start 20,000 tasks at once,
+        # ~10 KB each while they queued for the database; now each waits as a ~200-byte MembershipSeen.
+        self._queue: deque[MembershipSeen] = deque()
+        self._worker: asyncio.Task[None] | None = None
 
     @property
     def hub(self) -> EventHub:
@@ -117,7 +121,7 @@ class ActivityRecorder:
         at = member.joined_at or self.runtime.deps.clock.now()
         seen = MembershipSeen(PLATFORM, str(member.guild.id), member.guild.name, str(member.id),
                               member.display_name, at, joined=True)  # fmt: skip
-        self._spawn(self.hub.deliver(seen))
+        self._record(seen)
 
     def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         if payload.user.bot:
@@ -126,20 +130,25 @@ class ActivityRecorder:
         seen = MembershipSeen(PLATFORM, str(payload.guild_id), guild.name if guild else str(payload.guild_id),
                               str(payload.user.id), payload.user.display_name, self.runtime.deps.clock.now(),
                               joined=False)  # fmt: skip
-        self._spawn(self.hub.deliver(seen))
+        self._record(seen)
 
     # -- bookkeeping ----------------------------------------------------------------------------
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._pending.add(task)
-        task.add_done_callback(self._done)
+    def _record(self, seen: MembershipSeen) -> None:
+        self._queue.append(seen)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._work())
 
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("Discord: recording a join/leave failed", exc_info=task.exception())
+    async def _work(self) -> None:
+        while self._queue:
+            seen = self._queue[0]
+            try:
+                await self.hub.deliver(seen)  # (the hub logs a failing handler; this never raises for one)
+            except Exception:
+                log.exception("Discord: recording a join/leave failed")
+            finally:
+                self._queue.popleft()
 
     async def drain(self) -> None:
-        """Wait for join/leave writes in flight (on stop, before the database closes; and in tests)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Wait until every join/leave received is written (on stop, before the database closes; in tests)."""
+        while self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)

@@ -59,6 +59,14 @@ class HearthClient(discord.Client):
             guild_ready_timeout=guild_ready_timeout,
             chunk_guilds_at_startup=False,  # we never need the full member list; it only slows start-up
             http_trace=rest_trace(runtime.rest_outage),
+            # No member cache: discord.py would keep every member who joins (Member + User, ~1.5 KB each,
+            # 150 MB at 100,000 joins; bench/memory.py). What the bot still knows: every event carries the
+            # member it is about (message author with roles, interaction caller and resolved options with
+            # roles and permissions, reaction member, the joining member, the leaving user), its own member
+            # (guild.me) and the guilds, channels and roles; Hearth's database knows everyone ever seen.
+            # `guild.get_member(id)` answers only for the bot itself: fetch anyone else with
+            # `await guild.fetch_member(id)` (fresh roles, which moderation needs anyway).
+            member_cache_flags=discord.MemberCacheFlags.none(),
         )
         self.runtime = runtime
         self.tree = HearthTree(self)

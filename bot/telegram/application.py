@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+UPDATE_QUEUE = 500  # updates fetched but not yet handled (getUpdates returns up to 100 at a time)
 ALLOWED_UPDATES = [
     "message",
     "edited_message",
@@ -85,6 +86,10 @@ class TelegramRuntime:
             .get_updates_request(TrackedRequest(self.outage, connection_pool_size=1, **timeouts))
             .rate_limiter(rate_limiter or HearthRateLimiter())
             .job_queue(None)  # the scheduler is ours (bot/scheduler.py); PTB's would be a second one
+            # Backpressure: PTB's updater fetches as fast as Telegram answers and queues without limit, so a
+            # burst handled slower than it arrives (50,000 joins, each written at once) piled up in memory
+            # (~300 MB, bench/memory.py). A full queue makes the updater wait; Telegram keeps the rest.
+            .update_queue(asyncio.Queue(maxsize=UPDATE_QUEUE))
             .build()
         )
         self.poll_timeout = poll_timeout

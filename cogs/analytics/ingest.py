@@ -21,7 +21,7 @@ from bot.core.hub import (
     MessageSeen,
     ReactionSeen,
 )
-from cogs.analytics.models import ActivityKind, ActivityRow
+from cogs.analytics.models import ActivityKind, RawRow
 from cogs.analytics.ports import ActivityRepo
 from cogs.community.directory import Directory
 
@@ -45,7 +45,7 @@ class ActivityIngest:
         self.clock = clock
         self.max_rows = max_rows
         self._buffer: list[MessageSeen | ReactionSeen] = []
-        self._resolved: list[ActivityRow] = []
+        self._resolved: list[RawRow] = []
         self._prepare_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
         self.on_full = on_full
@@ -76,19 +76,8 @@ class ActivityIngest:
         """A feature's action (RSVP, vote, …) is activity, already resolved to ids: it rides along with the
         next flush."""
         self._resolved.append(
-            ActivityRow(
-                event.community_id,
-                event.member_id,
-                event.platform,
-                event.channel_id,
-                event.kind,
-                event.at,
-                None,
-                None,
-                0,
-                False,
-                0,
-            )
+            (event.community_id, event.member_id, event.platform, event.channel_id, event.kind, event.at)
+            + (None, None, 0, False, 0)
         )
 
     @property
@@ -122,21 +111,25 @@ class ActivityIngest:
             )
 
     async def _member_ids(self, batch: list[MessageSeen | ReactionSeen], now: datetime) -> dict[tuple[str, str], int]:
-        """Every platform user the batch names → member id; only unseen ones cost a query."""
+        """Every platform user the batch names → member id; only unseen ones cost a query. In steady state
+        every one is known: set comprehensions and one set difference, no per-event branching."""
         known = self.directory.known_members
-        unknown: dict[tuple[str, str], str | None] = {}
+        authors = {(e.platform, e.user_id) for e in batch}
+        others = {(e.platform, e.reply_to_user_id) for e in batch if type(e) is MessageSeen and e.reply_to_user_id}
         for e in batch:
-            key = (e.platform, e.user_id)
-            if key not in known and unknown.get(key) is None:
-                unknown[key] = e.display_name
-            others = (
-                (e.reply_to_user_id, *e.mentioned_user_ids) if type(e) is MessageSeen else (e.author_user_id,)  # type: ignore[union-attr]
-            )
-            for uid in others:
-                if uid and (e.platform, uid) not in known:
-                    unknown.setdefault((e.platform, uid), None)
-        if unknown:
-            await self.directory.member_ids([(p, u, n) for (p, u), n in unknown.items()], now)
+            if type(e) is MessageSeen:
+                if e.mentioned_user_ids:
+                    others.update((e.platform, uid) for uid in e.mentioned_user_ids)
+            elif e.author_user_id:  # type: ignore[union-attr]
+                others.add((e.platform, e.author_user_id))  # type: ignore[union-attr]
+        missing = (authors | others) - known.keys()
+        if missing:
+            names = {
+                (e.platform, e.user_id): e.display_name
+                for e in batch
+                if e.display_name and (e.platform, e.user_id) in missing
+            }
+            await self.directory.member_ids([(p, u, names.get((p, u))) for p, u in missing], now)
         return known
 
     # -- flushing --------------------------------------------------------------------------
@@ -168,13 +161,13 @@ class ActivityIngest:
             self.hub.publish(ActivityWritten(tuple(written)))
         return len(written)
 
-    async def _prepare(self, batch: list[MessageSeen | ReactionSeen]) -> list[ActivityRow]:
+    async def _prepare(self, batch: list[MessageSeen | ReactionSeen]) -> list[RawRow]:
         now = self.clock.now()
         scopes = {(e.platform, e.scope_id): e.scope_title for e in batch}
         community_ids = await self.directory.community_ids([(p, s, t) for (p, s), t in scopes.items()], now)
         member_ids = await self._member_ids(batch, now)
 
-        rows: list[ActivityRow] = []
+        rows: list[RawRow] = []  # plain tuples, not ActivityRows: see RawRow
         append = rows.append
         memberships: set[tuple[int, int]] = set()
         add_membership = memberships.add
@@ -186,19 +179,17 @@ class ActivityIngest:
             add_membership((cid, mid))
             if type(e) is MessageSeen:
                 reply_to = e.reply_to_user_id
-                reply_mid = member_ids[(platform, reply_to)] if reply_to else None
                 mentions = e.mentioned_user_ids
-                mentioned = json.dumps([member_ids[(platform, u)] for u in mentions]) if mentions else None
                 append(
-                    ActivityRow(
+                    (
                         cid,
                         mid,
                         platform,
                         e.channel_id,
                         MESSAGE,
                         e.at,
-                        reply_mid,
-                        mentioned,
+                        member_ids[(platform, reply_to)] if reply_to else None,
+                        json.dumps([member_ids[(platform, u)] for u in mentions]) if mentions else None,
                         len(mentions),
                         e.is_question,
                         e.length_bucket,
@@ -206,6 +197,6 @@ class ActivityIngest:
                 )
             else:
                 author = member_ids[(platform, e.author_user_id)] if e.author_user_id else None  # type: ignore[union-attr]
-                append(ActivityRow(cid, mid, platform, e.channel_id, REACTION, e.at, author, None, 0, False, 0))
+                append((cid, mid, platform, e.channel_id, REACTION, e.at, author, None, 0, False, 0))
         await self.directory.ensure_memberships(memberships, now)
         return rows

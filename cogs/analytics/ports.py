@@ -4,12 +4,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from cogs.analytics.models import ActivityRow, MemberDay
+from cogs.analytics.models import MemberDay, RawRow
 
 
 class ActivityRepo(Protocol):
-    async def write_batch(self, rows: Sequence[ActivityRow]) -> None:
-        """Write raw rows and add them to the member × day and member × week rollups, in one transaction.
+    async def write_batch(self, rows: Sequence[RawRow]) -> None:
+        """Write raw rows (tuples in ActivityRow field order) and add them to the member × day and
+        member × week rollups, in one transaction.
 
         Rollup rules: messages and reactions count for their author; a reply counts as `replies` for
         its author and `replies_received` for the member replied to (never for replying to oneself);

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from bot.core.text import one_line
 from cogs.community.models import Community
 from cogs.community.ports import CommunityRepo
 from cogs.members.ports import MemberRepo
@@ -45,8 +46,8 @@ class Directory:
         self, identities: Iterable[tuple[str, str, str | None]], now: datetime
     ) -> dict[tuple[str, str], int]:
         wanted = list(identities)
-        missing = [i for i in wanted if (i[0], i[1]) not in self._member_cache]
-        if missing:
+        missing = [(p, u, one_line(n) or None) for p, u, n in wanted if (p, u) not in self._member_cache]
+        if missing:  # a name of zero-width spaces is no name: stored as none, shown as the member's number
             self._member_cache.update(await self.members.ensure_members(missing, now))
         return {(p, u): self._member_cache[(p, u)] for p, u, _ in wanted}
 

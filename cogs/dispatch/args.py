@@ -5,13 +5,15 @@ Both end in `validate`, which converts, checks limits and raises a translated Ba
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.commands import Arg, ArgKind, CommandSpec, UserHandle
 from bot.core.errors import BadArgument, MissingArgument
-from bot.core.i18n import LOCALE_NAMES, LOCALES, t_
+from bot.core.i18n import LOCALE_NAMES, t_
 from bot.core.identity import Platform, PlatformId
+from bot.core.text import is_blank, quote
 
 
 def usage(spec: CommandSpec, platform: Platform) -> str:
@@ -61,7 +63,7 @@ def validate(spec: CommandSpec, raw: dict[str, Any], platform: Platform, target:
     out: dict[str, Any] = {}
     for arg in spec.args:
         value = raw.get(arg.name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (isinstance(value, str) and is_blank(value)):  # "\u200b" is as missing as ""
             if arg.kind is ArgKind.MEMBER and target is not None:
                 out[arg.name] = target
                 continue
@@ -79,23 +81,25 @@ def validate(spec: CommandSpec, raw: dict[str, Any], platform: Platform, target:
 def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
     if isinstance(value, str):
         value = value.strip()
-    if arg.kind is ArgKind.TEXT:
-        text = str(value)
-        if len(text) > arg.max_length:
+        # Any kind typed as text (a number, a choice); time zones and languages answer with suggestions.
+        if len(value) > arg.max_length and arg.kind not in (ArgKind.TIMEZONE, ArgKind.LOCALE):
             raise BadArgument(
                 t_(
                     "{name} is too long: {length} characters, at most {limit}.",
                     name=arg.name,
-                    length=len(text),
+                    length=len(value),
                     limit=arg.max_length,
                 )
             )
-        return text
+    if arg.kind is ArgKind.TEXT:
+        return str(value)
     if arg.kind is ArgKind.INT:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise BadArgument(t_("{name} must be a whole number, not “{value}”.", name=arg.name, value=value)) from None
+            raise BadArgument(
+                t_("{name} must be a whole number, not “{value}”.", name=arg.name, value=quote(str(value)))
+            ) from None
         if (arg.min_value is not None and number < arg.min_value) or (
             arg.max_value is not None and number > arg.max_value
         ):
@@ -111,13 +115,7 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
     if arg.kind is ArgKind.TIMEZONE:
         return parse_timezone(str(value))
     if arg.kind is ArgKind.LOCALE:
-        code = str(value).lower()
-        for loc, name in LOCALE_NAMES.items():
-            if code in (loc, name.lower()):
-                return loc
-        raise BadArgument(
-            t_("Unknown language “{value}”. Choose one of: {choices}.", value=value, choices=", ".join(LOCALES))
-        )
+        return parse_locale(str(value))
     if arg.kind is ArgKind.ROLE:
         raw_role = str(value).strip("<@&>")
         if not raw_role.isdigit():
@@ -149,31 +147,77 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
 
 _YES = frozenset({"yes", "y", "true", "1", "on", "kyllä", "k", "ja", "да"})
 _NO = frozenset({"no", "n", "false", "0", "off", "ei", "e", "nein", "нет"})
+
+
+def parse_locale(value: str) -> str:
+    """`fi`, `FI`, `Suomi`, `fi-FI` → `fi`; anything else is answered with the four choices."""
+    code = value.strip().lower()
+    for loc, name in LOCALE_NAMES.items():
+        if code in (loc, name.lower()) or code.replace("_", "-").partition("-")[0] == loc:
+            return loc
+    raise BadArgument(
+        t_("Unknown language “{value}”. Choose one of: {choices}.", value=quote(value), choices=LANGUAGES)
+    )
+
+
+LANGUAGES = ", ".join(f"{loc} ({name})" for loc, name in LOCALE_NAMES.items())
 _ZONES_LOWER: dict[str, str] = {}
+TIMEZONE_MAX = 64  # the longest IANA name is 32 characters
+
+
+def _zones() -> dict[str, str]:
+    if not _ZONES_LOWER:
+        _ZONES_LOWER.update({z.lower(): z for z in available_timezones()})
+    return _ZONES_LOWER
 
 
 def parse_timezone(value: str) -> str:
-    """Accept an IANA name in any letter case (`europe/helsinki`)."""
-    if not _ZONES_LOWER:
-        _ZONES_LOWER.update({z.lower(): z for z in available_timezones()})
-    name = _ZONES_LOWER.get(value.strip().lower().replace(" ", "_"))
-    if name is None:
+    """Accept an IANA name in any letter case (`europe/helsinki`); an unknown one is answered with the
+    closest names, quoting at most a few dozen characters of what was typed."""
+    if len(value) > TIMEZONE_MAX:
         raise BadArgument(
-            t_("Unknown time zone “{value}”. Use a name like Europe/Helsinki or America/New_York.", value=value)
+            t_(
+                "A time zone name is at most {limit} characters, like Europe/Helsinki or America/New_York.",
+                limit=TIMEZONE_MAX,
+            )
         )
-    try:
-        ZoneInfo(name)
-    except ZoneInfoNotFoundError:
-        raise BadArgument(t_("Unknown time zone “{value}”.", value=value)) from None
-    return name
+    name = _zones().get(value.strip().lower().replace(" ", "_"))
+    if name is not None:
+        try:
+            ZoneInfo(name)
+            return name
+        except ZoneInfoNotFoundError:
+            pass
+    close = closest_timezones(value)
+    if close:
+        raise BadArgument(
+            t_("Unknown time zone “{value}”. Did you mean: {zones}?", value=quote(value), zones=", ".join(close))
+        )
+    raise BadArgument(
+        t_("Unknown time zone “{value}”. Use a name like Europe/Helsinki or America/New_York.", value=quote(value))
+    )
+
+
+def closest_timezones(value: str, limit: int = 3) -> list[str]:
+    """The IANA names nearest to a mistyped one (`Europe/Helsinky`, `helsinki`, `new york`)."""
+    needle = value.strip().lower().replace(" ", "_")[:TIMEZONE_MAX]
+    if not needle:
+        return []
+    zones = _zones()
+    regional = {lower: z for lower, z in zones.items() if "/" in z and not lower.startswith(("etc/", "systemv/"))}
+    by_city: dict[str, str] = {}
+    for lower, zone in sorted(regional.items()):
+        by_city.setdefault(lower.rsplit("/", 1)[-1], zone)
+    found = [regional[m] for m in difflib.get_close_matches(needle, regional, n=limit, cutoff=0.75)]
+    city = needle.rsplit("/", 1)[-1]
+    found += [by_city[m] for m in difflib.get_close_matches(city, by_city, n=limit, cutoff=0.75)]
+    return list(dict.fromkeys(found))[:limit]
 
 
 def suggest_timezones(prefix: str, limit: int = 25) -> list[str]:
     """Autocomplete for time zones (Discord)."""
-    if not _ZONES_LOWER:
-        _ZONES_LOWER.update({z.lower(): z for z in available_timezones()})
     needle = prefix.strip().lower()
-    names = sorted(z for lower, z in _ZONES_LOWER.items() if needle in lower and "/" in z)
+    names = sorted(z for lower, z in _zones().items() if needle in lower and "/" in z)
     starts = [z for z in names if z.lower().startswith(needle) or z.lower().split("/")[-1].startswith(needle)]
     rest = [z for z in names if z not in starts]
     return (starts + rest)[:limit]

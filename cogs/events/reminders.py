@@ -104,9 +104,14 @@ class ReminderService:
         try:
             async with self._lock:
                 now = self.clock.now()
-                while due := await self.repo.due_reminders(now):
-                    for reminder in due:
-                        await self._fire(reminder, now)
+                missed: dict[int, tuple[Event, list[Reminder]]] = {}
+                try:
+                    while due := await self.repo.due_reminders(now):
+                        for reminder in due:
+                            await self._fire(reminder, now, missed)
+                finally:  # what was marked missed is told even if a later reminder failed
+                    for event, reminders in missed.values():
+                        await self._tell_organizer_missed(event, reminders)
                 await self._roll_series(now)
                 await self.outbox.deliver_due()
         except Exception:
@@ -116,7 +121,8 @@ class ReminderService:
             await self.arm(not_before=self.clock.now() + retry_in if retry_in else None)
 
     # -- firing ----------------------------------------------------------------------------------------
-    async def _fire(self, reminder: Reminder, now: datetime) -> None:
+    async def _fire(self, reminder: Reminder, now: datetime, missed: dict[int, tuple[Event, list[Reminder]]]) -> None:
+        """Send one due reminder, or mark it missed and add it to `missed` (told per event by the caller)."""
         event = await self.repo.get(reminder.event_id)
         if (
             event is None
@@ -129,7 +135,7 @@ class ReminderService:
         if late > self.grace:
             if await self.repo.mark_reminder(event.id, reminder.offset, ReminderStatus.MISSED):
                 log.warning("event %s: the %s reminder was missed (due %s)", event.id, reminder.offset, reminder.due_at)
-                await self._tell_organizer_missed(event, reminder)
+                missed.setdefault(event.id, (event, []))[1].append(reminder)
             return
         minutes = int(reminder.offset.total_seconds() // 60)
         left = event.starts_at - now
@@ -152,17 +158,28 @@ class ReminderService:
         await self.outbox.enqueue_many(copies)
         await self.repo.mark_reminder(event.id, reminder.offset, ReminderStatus.SENT)
 
-    async def _tell_organizer_missed(self, event: Event, reminder: Reminder) -> None:
-        text = OutMessage.of(
-            t_(
-                "I was offline when the reminder for **{title}** (#{id}) was due ({when}), so it was not sent.",
-                title=event.title,
-                id=event.id,
-                when=render.when(event),
-            ),
-        )
+    async def _tell_organizer_missed(self, event: Event, reminders: list[Reminder]) -> None:
+        """ONE message per event for all its reminders missed while the bot was down, naming them."""
+        offsets = sorted({r.offset for r in reminders}, reverse=True)
+        about = {"title": event.title, "id": event.id, "when": render.when(event)}
+        which = tuple(t_("{offset} before", offset=render.duration_text(o)) for o in offsets)
+        if len(offsets) == 1:
+            told = t_(
+                "I was offline when the reminder {offset} before **{title}** (#{id}, {when}) was due, "
+                "so it was not sent.",
+                offset=render.duration_text(offsets[0]),
+                **about,
+            )
+        else:
+            told = t_(
+                "I was offline when these reminders for **{title}** (#{id}, {when}) were due, so they were not "
+                "sent: {reminders}.",
+                reminders=which,
+                **about,
+            )
+        text = OutMessage.of(told)
         now = self.clock.now()
-        minutes = int(reminder.offset.total_seconds() // 60)
+        minutes = "+".join(str(int(o.total_seconds() // 60)) for o in offsets)  # one outbox key per set
         target = await self.dm_target(event.organizer_id, event.channel.platform.value)
         locale, _zone = await self.locale_and_zone(event.organizer_id)
         if target is not None:

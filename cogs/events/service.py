@@ -16,6 +16,7 @@ from bot.core.errors import BadArgument, NotFound, PermissionDenied, PlatformLim
 from bot.core.hub import EventHub, MemberActed
 from bot.core.i18n import t_, tn_
 from bot.core.outbound import Attachment, Messenger, OutMessage
+from bot.core.text import one_line, text_block
 from cogs.dispatch.timeparse import DEFAULT_OFFSETS, parse_duration, parse_offsets, parse_when
 from cogs.events import render
 from cogs.events.ics import IcsEvent, event_ics
@@ -71,8 +72,8 @@ class EventService:
             NewEvent(
                 community_id=inv.community_id,
                 title=title,
-                description=(args.get("description") or "").strip(),
-                location=(args.get("location") or "").strip(),
+                description=text_block(args.get("description")),
+                location=one_line(args.get("location")),
                 starts_at=starts,
                 duration=duration,
                 timezone=inv.timezone,
@@ -80,7 +81,7 @@ class EventService:
                 recurrence=recurrence,
                 interval=args.get("every") or 1,
                 reminder_offsets=offsets,
-                interest=(args.get("interest") or "").strip() or None,
+                interest=one_line(args.get("interest")) or None,
                 channel=inv.place.channel,
                 organizer_id=inv.member_id,
             ),
@@ -124,9 +125,9 @@ class EventService:
         elif field == "duration":
             changes["duration"] = parse_duration(raw)
         elif field == "description":
-            changes["description"] = raw.strip()[:1000]
+            changes["description"] = text_block(raw)[:1000]
         elif field == "location":
-            changes["location"] = raw.strip()[:300]
+            changes["location"] = one_line(raw)[:300]
         elif field == "capacity":
             changes["capacity"] = _capacity(raw)
         updated = await self.repo.update(event.id, inv.now, **changes)
@@ -147,7 +148,7 @@ class EventService:
         updated = await self.repo.update(event.id, inv.now, status=EventStatus.CANCELLED)
         await self.reminders.cancel(updated)
         await self.refresh_posts(updated)
-        await self.reminders.notify_attendees(updated, "cancelled", reason=(args.get("reason") or "").strip())
+        await self.reminders.notify_attendees(updated, "cancelled", reason=text_block(args.get("reason")))
         return Reply.of(OutMessage.of(t_("Event #{id} cancelled; everyone who answered was told.", id=event.id)))
 
     # -- RSVP ----------------------------------------------------------------------------------------
@@ -318,7 +319,7 @@ class EventService:
 
 
 def _title(raw: str) -> str:
-    title = " ".join(raw.split())
+    title = one_line(raw)  # zero-width spaces or direction marks alone are no title
     if not title:
         raise BadArgument(t_("The event needs a title."))
     if len(title) > TITLE_MAX:

@@ -9,6 +9,7 @@ from bot.core.errors import BadArgument
 from bot.core.hub import EventHub, MembersMerged
 from bot.core.i18n import LOCALE_NAMES, LOCALES, t_
 from bot.core.outbound import Button, ButtonStyle, OutMessage
+from bot.core.text import quote
 from cogs.community.directory import Directory
 from cogs.members.link_codes import LinkCodes
 from cogs.members.ports import MemberData, MemberRepo
@@ -34,7 +35,11 @@ class MemberService:
     async def set_language(self, inv: Invocation, locale: str) -> Reply:
         if locale not in LOCALES:
             raise BadArgument(
-                t_("Unknown language “{value}”. Choose one of: {choices}.", value=locale, choices=", ".join(LOCALES))
+                t_(
+                    "Unknown language “{value}”. Choose one of: {choices}.",
+                    value=quote(locale),
+                    choices=", ".join(f"{loc} ({name})" for loc, name in LOCALE_NAMES.items()),
+                )
             )
         await self.members.set_locale(inv.member_id, locale)
         # Answer in the language just chosen: that is the proof it worked.

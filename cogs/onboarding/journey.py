@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.hub import ActivityWritten
+from bot.core.hub import ActivityRow, ActivityWritten
 from cogs.onboarding.context import Context
 from cogs.onboarding.models import CohortFunnel, Funnel, Journey, Step, StepCount, depth
 
@@ -167,7 +167,7 @@ class JourneyService:
         """Hot path (every flush): nothing to do unless some journey still misses a first step."""
         if not self._open:
             return None
-        found = scan(event.rows, self._open)
+        found = scan(map(ActivityRow._make, event.rows), self._open)  # names only when someone is watched
         return self.ctx.repo.set_first_steps(settle(found, self._open)) if found else None
 
     async def catch_up(self, since: datetime, joined_since: datetime) -> int:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from bot.app import Services
-from tests.conftest import caller, group, private
+from tests.conftest import START, caller, group, private
 
 
 def texts(answer) -> str:  # type: ignore[no-untyped-def]
@@ -118,3 +118,51 @@ async def test_configured_discord_role_makes_a_moderator(services: Services) -> 
     someone = Caller(PlatformId.of("discord", "10"), "Bob", "en", PlatformFacts(role_ids=frozenset({"444"})))
     inv = await services.dispatcher.resolve(group("discord", "55"), someone)
     assert inv.role is Role.MODERATOR
+
+
+async def test_a_huge_time_zone_is_refused_by_length_without_echoing_it(services: Services) -> None:
+    for command in ("timezone", "settimezone"):
+        answer = await services.dispatcher.run_text(group(), caller(manager=True), command, "Europe/" + "x" * 5000)
+        text = texts(answer)
+        assert answer.error and "at most 64 characters" in text and len(text) < 200, text
+        assert "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" not in text
+
+
+async def test_an_unknown_time_zone_quotes_a_short_piece_and_suggests_the_closest(services: Services) -> None:
+    answer = await services.dispatcher.run_text(group(), caller(), "timezone", "Europe/Helsinky")
+    assert answer.error and "Did you mean: Europe/Helsinki" in texts(answer)
+    answer = await services.dispatcher.run_text(group(), caller(), "timezone", "new york")
+    assert answer.error and "America/New_York" in texts(answer)
+    answer = await services.dispatcher.run_text(group(), caller(), "timezone", "Q" * 60)  # under the limit, no match
+    text = texts(answer)
+    assert answer.error and "Europe/Helsinki" in text and "Q" * 40 not in text and "Q" * 39 + "…" in text
+    settings = await services.directory.members.settings(
+        await services.directory.member_id("telegram", "100", None, START)
+    )
+    assert settings.timezone is None  # nothing was stored
+
+
+async def test_an_unknown_language_quotes_a_short_piece_and_lists_the_four(services: Services) -> None:
+    answer = await services.dispatcher.run_text(group(), caller(), "language", "klingon " * 600)
+    text = texts(answer)
+    assert answer.error and len(text) < 250, text
+    assert all(f"{code} (" in text for code in ("en", "fi", "de", "ru"))
+    answer = await services.dispatcher.run_text(group(), caller(), "language", "x" * 150)  # under the arg limit
+    text = texts(answer)
+    assert answer.error and "x" * 41 not in text and "Suomi" in text
+
+
+async def test_a_language_button_with_a_forged_value_is_answered_briefly(services: Services) -> None:
+    answer = await services.dispatcher.press(group(), caller(), "lang:" + "z" * 3000)
+    assert answer.error and len(texts(answer)) < 250
+
+
+async def test_language_accepts_a_platform_tag_and_a_language_name(services: Services) -> None:
+    for given, expected in (("fi-FI", "Suomi"), ("Deutsch", "Deutsch"), ("RU", "Русский")):
+        answer = await services.dispatcher.run_text(group(), caller(), "language", given)
+        assert not answer.error and expected in texts(answer), texts(answer)
+
+
+async def test_an_invisible_argument_counts_as_missing(services: Services) -> None:
+    answer = await services.dispatcher.run_text(group(), caller(uid="1"), "settimezone", "\u200b\u200f\u2060")
+    assert answer.error and "Missing timezone" in texts(answer)

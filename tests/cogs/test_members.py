@@ -23,7 +23,7 @@ async def test_language_button_sets_language_and_answers_in_it(services: Service
 
 async def test_unknown_language_is_refused(services: Services) -> None:
     answer = await services.dispatcher.run_text(group(), caller(), "language", "klingon")
-    assert answer.error and "en, fi, de, ru" in texts(answer)
+    assert answer.error and "en (English), fi (Suomi), de (Deutsch), ru (Русский)" in texts(answer)
 
 
 async def test_link_merges_discord_and_telegram_into_one_member(services: Services) -> None:

@@ -83,3 +83,22 @@ async def test_message_content_is_never_stored(
         rows = (await conn.execute(sa.select(activity_events))).all()
     assert len(rows) == 1
     assert not any("pineapple" in str(value) for value in rows[0])
+
+
+async def test_joining_members_are_recorded_but_not_kept_in_discord_py_s_member_cache(
+    runtime: DiscordRuntime, fake: FakeDiscord, dc_services: Services
+) -> None:
+    for uid in range(300, 340):
+        assert await fake.member_join(GUILD, uid, f"member{uid}")
+        await fake.message_create(GUILD, GENERAL, uid, "hello?")
+    await settle(fake, runtime)
+    assert await dc_services.ingest.flush() == 40
+    guild = runtime.client.get_guild(GUILD)
+    assert guild is not None and guild.me is not None  # the bot's own member stays known
+    assert [m.id for m in guild.members] == [guild.me.id]  # nobody else is cached (bench/memory.py)
+    community = await dc_services.directory.communities.find_by_scope("discord", str(GUILD))
+    assert community is not None
+    joins, _ = await dc_services.ingest.repo.membership_counts(  # type: ignore[attr-defined]
+        community.id, datetime.now(UTC) - timedelta(days=1)
+    )
+    assert joins == 40

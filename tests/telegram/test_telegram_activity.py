@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from bot.app import Services
+from bot.telegram import application
 from bot.telegram.application import TelegramRuntime
 from storage.tables import activity_events
 from tests.fakes.telegram import FakeTelegram
@@ -87,3 +90,38 @@ async def test_updates_handled_before_a_restart_are_not_handled_again(
     finally:
         await again.stop()
         runtime.app = again.app  # the fixture's stop() must find a stopped application
+
+
+async def test_a_burst_handled_slower_than_it_arrives_stays_with_telegram_not_in_memory(
+    tg: FakeTelegram, tg_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(application, "UPDATE_QUEUE", 20)
+    runtime = TelegramRuntime(tg_services.deps, poll_timeout=1)
+    gate = asyncio.Event()
+    deliver = tg_services.hub.deliver
+
+    async def slow_deliver(event: object) -> None:  # the database is busy: joins wait
+        await gate.wait()
+        await deliver(event)
+
+    monkeypatch.setattr(tg_services.hub, "deliver", slow_deliver)
+    await runtime.start()
+    try:
+        burst = 250
+        tg.push_updates(tg.chat_member_update(GROUP, 10_000 + i, "left", "member") for i in range(burst))
+        for _ in range(100):  # time for the updater to fetch everything, if it would
+            await asyncio.sleep(0.01)
+        assert len(tg.pending_updates) >= burst - 100  # one batch taken; the rest waits at Telegram
+        gate.set()
+        before = len(tg.calls_to("sendMessage"))
+        tg.push_update(tg.message_update(GROUP, 999, "/help"))
+        await tg.wait_for("sendMessage", count=before + 1, timeout=120)
+        community = await tg_services.directory.communities.find_by_scope("telegram", str(GROUP))
+        assert community is not None
+        joins, _ = await tg_services.ingest.repo.membership_counts(  # type: ignore[attr-defined]
+            community.id, datetime.now(UTC) - timedelta(days=1)
+        )
+        assert joins == burst  # all of them, once the handlers caught up
+    finally:
+        gate.set()
+        await runtime.stop()

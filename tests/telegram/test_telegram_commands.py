@@ -148,9 +148,36 @@ def connections_to(url: str) -> list[object]:
 async def test_stopping_while_command_menus_are_being_set_closes_every_connection(
     tg_services: Services, tg: FakeTelegram, waits: Waits
 ) -> None:
-    rt = TelegramRuntime(tg_services, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=waits.sleep))
+    rt = TelegramRuntime(tg_services.deps, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=waits.sleep))
     await rt.start()
     await rt.stop()  # at once: the 12 setMyCommands calls start() began in the background are under way
     while tg_services._tasks:
         await asyncio.gather(*list(tg_services._tasks), return_exceptions=True)
     assert connections_to(tg.url) == []  # a menu request finishing after shutdown() used to leave its socket open
+
+
+async def test_a_5000_character_time_zone_or_language_gets_one_short_answer(
+    runtime: TelegramRuntime, tg: FakeTelegram
+) -> None:
+    zone = await ask(tg, "/timezone " + "Europe/Helsinki" * 340)
+    assert "at most 64 characters" in zone and len(zone) < 200
+    language = await ask(tg, "/language " + "klingon" * 700)
+    assert "Unknown language" in language and len(language) < 250 and "ru (Русский)" in language
+    assert len(tg.calls_to("sendMessage")) == 2  # one message each, not the argument echoed over two
+
+
+async def test_a_mistyped_time_zone_gets_the_closest_names(runtime: TelegramRuntime, tg: FakeTelegram) -> None:
+    assert "Europe/Helsinki" in await ask(tg, "/timezone Europe/Helsinky", chat=100, chat_type="private")
+    assert "Your time zone is now Europe/Helsinki." in await ask(tg, "/timezone europe/helsinki")
+
+
+async def test_an_event_title_of_invisible_characters_is_asked_for_again(
+    runtime: TelegramRuntime, tg: FakeTelegram
+) -> None:
+    asked = await ask(tg, "/newevent \u200b\u200f\u2066 | tomorrow 18:00", user=OWNER)
+    assert "What is the event called?" in asked
+    assert "What is the event called?" in await ask(tg, "\u3164\u200b", user=OWNER)
+    created = await ask(tg, "Picnic\u200b", user=OWNER)
+    assert "Picnic" in created and not any(
+        c.params.get("reply_markup") and "\u200b" in str(c.params["text"]) for c in tg.calls_to("sendMessage")
+    )

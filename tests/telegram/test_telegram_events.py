@@ -177,3 +177,22 @@ async def test_bad_event_input_gets_clear_answers(
         assert "No upcoming events" in await say(tg, 77, "/events")
     finally:
         await bot.stop()
+
+
+async def test_down_through_both_reminders_the_organizer_gets_one_message_naming_both(
+    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+) -> None:
+    bot = await Bot.start(tmp_path, tg)
+    await say(tg, OWNER, "/newevent Long night | 2026-12-02 18:00")
+    await bot.stop()
+
+    clock.move_to(STARTS + timedelta(minutes=5))  # the 24 h and the 1 h reminder both past their grace
+    tg.set_member(GROUP, OWNER, "creator")
+    bot = await Bot.start(tmp_path, tg)
+    try:
+        # Bot.start awaited the start-up tick, which delivers what it enqueued: every notice is out.
+        told = [c for c in tg.calls_to("sendMessage") if "not sent" in str(c.params["text"])]
+        assert len(told) == 1 and told[0].params["chat_id"] == OWNER
+        assert "1 day before, 1 hour before" in str(told[0].params["text"])
+    finally:
+        await bot.stop()

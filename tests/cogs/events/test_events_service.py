@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from bot.app import Services
 from bot.core.clock import FakeClock
-from bot.core.commands import Caller, Place
+from bot.core.commands import Caller, Invocation, Place
+from bot.core.errors import BadArgument
 from storage.tables import event_reminders, events, outbox
 from tests.cogs.test_dispatch import texts
 from tests.cogs.test_outbox import RecordingMessenger
@@ -254,3 +255,69 @@ async def test_sends_go_through_the_outbox_once(
         keys = (await conn.execute(sa.select(outbox.c.key, outbox.c.status))).all()
     assert ("event:1:r1440:m" in k for k, _ in keys)
     assert sorted(s for _k, s in keys) == ["sent", "sent"]
+
+
+INVISIBLE_TITLE = "\u200b\u200f\u2066\u2800\u3164"  # zero-width space, RLM, isolate, braille blank, Hangul filler
+
+
+async def test_a_title_of_invisible_characters_counts_as_missing_and_nothing_is_written(
+    services: Services, messenger: RecordingMessenger
+) -> None:
+    reply = await create(services, f"{INVISIBLE_TITLE} | tomorrow 18:00")
+    assert "What is the event called?" in reply  # asked again, as for an empty title
+    again = await services.dispatcher.continue_text(group(), ORGANIZER, " \u200b\u200e ")
+    assert again is not None and "What is the event called?" in texts(again)
+    assert await services.reminders.repo.upcoming(1, START) == [] and messenger.sent == []
+    done = await services.dispatcher.continue_text(group(), ORGANIZER, "\u200b  Picnic \u202e\u200b")
+    assert done is not None and not done.error, texts(done)
+    (event,) = await services.reminders.repo.upcoming(1, START)
+    assert event.title == "Picnic"  # padding and the override gone
+
+
+async def test_editing_a_title_to_invisible_characters_is_refused_and_changes_nothing(
+    services: Services, messenger: RecordingMessenger
+) -> None:
+    await create(services, "Walk | tomorrow 18:00 | \u200b\u200b | \u200f")
+    (event,) = await services.reminders.repo.upcoming(1, START)
+    assert event.description == "" and event.location == ""  # invisible description and location are none
+    reply = await services.dispatcher.run_text(group(), ORGANIZER, "editevent", f"1 | title | {INVISIBLE_TITLE}")
+    assert "What is the new value?" in texts(reply)
+    with pytest.raises(BadArgument):  # and the service refuses it on its own, whatever the front end
+        await services.events.edit(await _invocation(services), {"event": "1", "field": "title", "value": "\u200b"})
+    (same,) = await services.reminders.repo.upcoming(1, START)
+    assert same.title == "Walk"
+
+
+async def _invocation(services: Services) -> Invocation:
+    return await services.dispatcher.resolve(group(), ORGANIZER)
+
+
+async def test_reminders_missed_while_down_reach_the_organizer_in_one_message_naming_them(
+    services: Services, messenger: RecordingMessenger, clock: FakeClock
+) -> None:
+    await create(services, "Long night | tomorrow 18:00 | | | | | | | 24h, 3h, 1h")
+    await press(services, caller(uid="30"), "ev:rsvp:1:going")
+    messenger.sent.clear()
+    starts = START.replace(hour=18) + timedelta(days=1)
+    clock.set(starts + timedelta(minutes=5))  # down through all three, each past its 1 h grace
+    await services.reminders.rehydrate()
+    await services.reminders.rehydrate()  # a second start-up tells nobody again
+    to_organizer = [m.render_text("en", str, str) for t, m, _ in messenger.sent if t.dm and t.chat_id == "1"]
+    assert len(to_organizer) == 1, to_organizer
+    assert "1 day before, 3 hours before, 1 hour before" in to_organizer[0] and "Long night" in to_organizer[0]
+    assert [t for t, _m, _ in messenger.sent if t.chat_id == "30"] == []  # the missed reminders were not sent
+    async with services.engine.connect() as conn:
+        statuses = set((await conn.execute(sa.select(event_reminders.c.status))).scalars())
+    assert statuses == {"missed"}
+
+
+async def test_a_single_missed_reminder_is_named_in_the_organizers_language(
+    services: Services, messenger: RecordingMessenger, clock: FakeClock
+) -> None:
+    await services.dispatcher.run_text(group(), ORGANIZER, "language", "de")
+    await create(services, "Sauna | tomorrow 18:00 | | | | | | | 1h")
+    messenger.sent.clear()
+    clock.set(START.replace(hour=18) + timedelta(days=1, minutes=5))
+    await services.reminders.rehydrate()
+    (told,) = [(m, loc) for t, m, loc in messenger.sent if t.dm and t.chat_id == "1"]
+    assert told[1] == "de" and "(Zeit bis zum Beginn: 1 Stunde)" in told[0].render_text("de", str, str)
