@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from bot.app import Services, build_services
 from bot.discord.client import DiscordRuntime
 from config.settings import Settings
+from tests.databases import Database
 from tests.fakes.discord import FakeDiscord, FakeInteraction, perm
 
 GUILD = 100
@@ -51,9 +52,10 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def dc_services(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Services]:
+async def dc_services(tmp_path: Path, fake: FakeDiscord, database: Database) -> AsyncIterator[Services]:
     settings = Settings(
         data_dir=tmp_path / "data",
+        database_url=database.url,
         discord_token=SecretStr(fake.token),
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.ws_url,

@@ -30,6 +30,7 @@ from cogs.events.models import EventStatus, RsvpStatus
 from config.settings import Settings
 from storage.tables import events, outbox
 from tests.conftest import START
+from tests.databases import Database
 from tests.discord.conftest import (
     ALICE,
     BOB,
@@ -54,10 +55,13 @@ ORGANIZER_ROLE = 303
 
 
 @pytest.fixture
-async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
+async def dc_services(
+    tmp_path: Path, fake: FakeDiscord, clock: FakeClock, database: Database
+) -> AsyncIterator[Services]:
     """The Discord conftest's services on the fake clock (overrides its `dc_services` in this module)."""
     settings = Settings(
         data_dir=tmp_path / "data",
+        database_url=database.url,
         discord_token=SecretStr(fake.token),
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.ws_url,

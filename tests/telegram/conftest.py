@@ -13,6 +13,7 @@ from bot.app import Services, build_services
 from bot.telegram.application import TelegramRuntime
 from bot.telegram.ratelimit import HearthRateLimiter
 from config.settings import Settings
+from tests.databases import Database
 from tests.fakes.telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake-server-only"
@@ -48,9 +49,10 @@ def waits() -> Waits:
 
 
 @pytest.fixture
-async def tg_services(tmp_path: Path, tg: FakeTelegram) -> AsyncIterator[Services]:
+async def tg_services(tmp_path: Path, tg: FakeTelegram, database: Database) -> AsyncIterator[Services]:
     settings = Settings(
         data_dir=tmp_path / "data",
+        database_url=database.url,
         telegram_token=SecretStr(TOKEN),
         telegram_api_base=tg.url,
         owners=(f"telegram:{OWNER}",),

@@ -18,6 +18,7 @@ from bot.telegram.application import TelegramRuntime
 from bot.telegram.ratelimit import HearthRateLimiter
 from config.settings import Settings
 from storage.tables import event_reminders
+from tests.databases import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram.conftest import GROUP, OWNER, TOKEN, Waits
 
@@ -25,9 +26,12 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 STARTS = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
 
 
-def settings_for(tmp_path: Path, tg: FakeTelegram) -> Settings:
+@pytest.fixture
+def settings(tmp_path: Path, tg: FakeTelegram, database: Database) -> Settings:
+    """One bot's settings, kept across its restarts in a test."""
     return Settings(
         data_dir=tmp_path / "data",
+        database_url=database.url,
         telegram_token=SecretStr(TOKEN),
         telegram_api_base=tg.url,
         owners=(f"telegram:{OWNER}",),
@@ -43,8 +47,8 @@ class Bot:
         self.runtime = runtime
 
     @classmethod
-    async def start(cls, tmp_path: Path, tg: FakeTelegram) -> Bot:
-        services = await build_services(settings_for(tmp_path, tg))
+    async def start(cls, settings: Settings, tg: FakeTelegram) -> Bot:
+        services = await build_services(settings)
         runtime = TelegramRuntime(services.deps, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=Waits([]).sleep))
         services.messengers["telegram"] = runtime.messenger
         await runtime.start()
@@ -96,10 +100,10 @@ async def advance(traveller: time_machine.Coordinates, bot: Bot, to: datetime) -
 
 
 async def test_rsvp_capacity_waitlist_promotion_and_reminders(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
     tg.set_user(30, first_name="Aino", language_code="fi")
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         await say(tg, OWNER, "/newevent Sauna | 2026-12-02 18:00 | Bring a towel | Löyly | 2")
         post = next(c for c in tg.calls_to("sendMessage") if c.params.get("reply_markup"))
@@ -131,16 +135,16 @@ async def test_rsvp_capacity_waitlist_promotion_and_reminders(
 
 
 async def test_restart_sends_a_late_reminder_once_or_reports_a_missed_one(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     await say(tg, OWNER, "/newevent Late night | 2026-12-02 18:00")
     post = next(c for c in tg.calls_to("sendMessage") if c.params.get("reply_markup"))
     await click(tg, 40, "ev:rsvp:1:going", post.result["message_id"])
     await bot.stop()
 
     clock.move_to(STARTS - timedelta(hours=24) + timedelta(minutes=20))  # down through the 24 h reminder
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         await tg.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == 40)
         assert len(dms(tg, 40)) == 1 and "late" in dms(tg, 40)[0]
@@ -149,7 +153,7 @@ async def test_restart_sends_a_late_reminder_once_or_reports_a_missed_one(
 
     clock.move_to(STARTS + timedelta(minutes=5))  # down through the 1 h reminder (due 17:00), past its 1 h grace
     tg.set_member(GROUP, OWNER, "creator")
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         told = await tg.wait_for("sendMessage", predicate=lambda c: "was not sent" in str(c.params["text"]))
         assert told[0].params["chat_id"] == OWNER  # the organizer hears it was missed
@@ -164,9 +168,9 @@ async def test_restart_sends_a_late_reminder_once_or_reports_a_missed_one(
 
 
 async def test_bad_event_input_gets_clear_answers(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         assert "in the past" in await say(tg, OWNER, "/newevent Party | 2020-01-01 18:00")
         assert "between 1" in await say(tg, OWNER, "/newevent Party | tomorrow 18:00 | | | 0")

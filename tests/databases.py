@@ -1,0 +1,139 @@
+"""The database engines the suite runs on: SQLite always, PostgreSQL when `HEARTH_TEST_DATABASE_URL` names a
+server (tests/README.md). Tests never use that database itself: each test session makes its own scratch database
+there (`hearth_test_<pid>_<random>`), migrated once, emptied before every test and dropped at the end, so two
+suites (two worktrees, CI) can share one server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import threading
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import URL, make_url
+
+from storage.db import create_engine, migrate
+
+PG_ENV = "HEARTH_TEST_DATABASE_URL"
+# Read once at import: the autouse `_clean_env` fixture removes every HEARTH_* variable before each test.
+PG_SERVER_URL = os.environ.get(PG_ENV, "")
+PG_SKIP = f"PostgreSQL variant: set {PG_ENV} to run it (see tests/README.md)"
+ENGINES = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class Database:
+    """One engine for one test: `url` is what HEARTH_DATABASE_URL would say."""
+
+    engine: str  # "sqlite" | "postgresql"
+    url: str
+
+
+T = TypeVar("T")
+
+
+def run_apart(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to completion on a loop of its own in a helper thread: usable from sync fixtures and
+    from inside a running test loop alike (pytest-asyncio gives each test its own loop)."""
+    result: list[T] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(coro))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            error.append(exc)
+
+    thread = threading.Thread(target=target, name="test-db-admin")
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+async def _connect(url: URL) -> Any:
+    import asyncpg  # the postgres extra; only needed when a PostgreSQL server is given
+
+    return await asyncpg.connect(_dsn(url))
+
+
+def _dsn(url: URL) -> str:
+    """The asyncpg DSN for a SQLAlchemy URL (asyncpg itself knows no `+asyncpg`)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def create_database(server_url: str, prefix: str) -> str:
+    """A new, empty database on the server `server_url` points at; returns its URL. The role in
+    `server_url` needs CREATEDB."""
+    url = make_url(server_url)
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = await _connect(url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(server_url: str, database_url: str) -> None:
+    """Drop a database made by `create_database`, even with connections still open to it."""
+    admin = await _connect(make_url(server_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(database_url).database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@asynccontextmanager
+async def scratch_database(server_url: str, prefix: str = "hearth_scratch") -> AsyncIterator[str]:
+    """A new, empty database for the duration of the block (benchmarks, one-off tests); yields its URL."""
+    url = await create_database(server_url, prefix)
+    try:
+        yield url
+    finally:
+        await drop_database(server_url, url)
+
+
+class PgServer:
+    """The session's scratch database on the test server: migrated once, emptied before each test.
+    Plain coroutines, no async generators: each test runs on its own event loop."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self.url = ""
+
+    async def open(self) -> None:
+        self.url = await create_database(self.server_url, "hearth_test")
+        engine = create_engine(self.url)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+
+    async def close(self) -> None:
+        if self.url:
+            await drop_database(self.server_url, self.url)
+            self.url = ""
+
+    async def reset(self) -> None:
+        """Empty every table (the schema stays at the newest migration) and restart the id sequences,
+        so each test starts as if on a freshly migrated database."""
+        conn = await _connect(make_url(self.url))
+        try:
+            names = [
+                row[0]
+                for row in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename <> 'alembic_version'"
+                )
+            ]
+            if names:
+                tables = ", ".join(f'"{n}"' for n in names)
+                await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        finally:
+            await conn.close()
