@@ -108,9 +108,13 @@ def upsert(
     keys: Sequence[str],
     add: Sequence[str] = (),
     from_select: tuple[Sequence[str], sa.Select[Any]] | None = None,
+    *,
+    replace: Sequence[str] = (),
 ) -> sa.Insert:
-    """INSERT … ON CONFLICT(keys) DO UPDATE SET col = col + excluded.col for `add` columns
-    (or DO NOTHING when `add` is empty). Portable across SQLite and PostgreSQL."""
+    """INSERT … ON CONFLICT(keys) DO UPDATE SET col = col + excluded.col for `add` columns and
+    col = excluded.col for `replace` columns (or DO NOTHING when both are empty). Portable across
+    SQLite and PostgreSQL, and safe under concurrent writers (unlike UPDATE, then INSERT if nothing
+    was updated, which races on PostgreSQL). `rows` is not used: pass them to `execute`."""
     if conn_dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
@@ -118,9 +122,11 @@ def upsert(
     stmt = dialect_insert(table)
     if from_select is not None:
         stmt = stmt.from_select(list(from_select[0]), from_select[1])
-    if not add:
+    if not add and not replace:
         return stmt.on_conflict_do_nothing(index_elements=list(keys))
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in add})
+    updates: dict[str, Any] = {c: table.c[c] + stmt.excluded[c] for c in add}
+    updates.update({c: stmt.excluded[c] for c in replace})
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
 
 
 async def integrity_ok(engine: AsyncEngine) -> bool:
@@ -207,7 +213,7 @@ def replace_upsert(
 
 
 def day_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
-    """The UTC calendar day of a stored timestamp."""
+    """The UTC calendar day of a stored timestamp (whatever the server's or session's time zone)."""
     if dialect == "postgresql":
         return sa.cast(sa.func.timezone("UTC", column), sa.Date)
     return sa.func.substr(column, 1, 10)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC
@@ -216,9 +222,24 @@ def day_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]
 def week_of(day: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
     """Monday of the ISO week of a stored calendar day."""
     if dialect == "postgresql":
-        return sa.cast(sa.func.date_trunc("week", day), sa.Date)
+        # Through a zone-less timestamp: date_trunc on a bare date would go through timestamptz, i.e.
+        # through the session's time zone.
+        return sa.cast(sa.func.date_trunc("week", sa.cast(day, sa.DateTime(timezone=False))), sa.Date)
     # 'weekday 0' moves forward to Sunday (or stays), then back six days lands on Monday.
     return sa.func.date(day, "weekday 0", "-6 days")
+
+
+def stores_naive_utc(dialect: sa.Dialect) -> bool:
+    """SQLite keeps no time zone: aware UTC datetimes are stored without one (storage/tables/base.py)."""
+    return dialect.name == "sqlite"
+
+
+async def lock_for_update(conn: AsyncConnection, select: sa.Select[Any]) -> None:
+    """Lock the selected rows until this transaction ends, so concurrent writers of the same rows queue
+    (e.g. the RSVPs of one event). PostgreSQL: SELECT … FOR UPDATE; SQLite: nothing to do, there is one
+    writer at a time already (`_serialise_writes`)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select.with_for_update())
 
 
 async def exclusive_batch(conn: AsyncConnection, table: sa.Table) -> None:

@@ -99,12 +99,10 @@ class SqlMemberRepo:
         await self._set(member_id, seen_locale=locale)
 
     async def _set(self, member_id: int, **values: str | None) -> None:
+        row = {"member_id": member_id, **values}
         async with self.engine.begin() as conn:
-            updated = await conn.execute(
-                sa.update(member_settings).where(member_settings.c.member_id == member_id).values(**values)
-            )
-            if updated.rowcount == 0:
-                await conn.execute(sa.insert(member_settings).values(member_id=member_id, **values))
+            stmt = upsert(conn.dialect.name, member_settings, [row], ["member_id"], replace=list(values))
+            await conn.execute(stmt, row)
 
 
 class MembersData:

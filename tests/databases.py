@@ -99,6 +99,11 @@ async def scratch_database(server_url: str, prefix: str = "hearth_scratch") -> A
         await drop_database(server_url, url)
 
 
+# The scratch database's sessions run in a zone far from UTC: anything that leans on the server's
+# time zone instead of UTC (date_trunc on a date, a cast of a timestamptz to date) shows up as a failure.
+TEST_SERVER_ZONE = "Pacific/Kiritimati"  # UTC+14
+
+
 class PgServer:
     """The session's scratch database on the test server: migrated once, emptied before each test.
     Plain coroutines, no async generators: each test runs on its own event loop."""
@@ -109,6 +114,13 @@ class PgServer:
 
     async def open(self) -> None:
         self.url = await create_database(self.server_url, "hearth_test")
+        admin = await _connect(make_url(self.server_url))
+        try:
+            await admin.execute(
+                f"ALTER DATABASE \"{make_url(self.url).database}\" SET timezone TO '{TEST_SERVER_ZONE}'"
+            )
+        finally:
+            await admin.close()
         engine = create_engine(self.url)
         try:
             await migrate(engine)
