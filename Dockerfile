@@ -7,9 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 RUN useradd --create-home --uid 10001 hearth && mkdir /data && chown hearth:hearth /data
 WORKDIR /app
 
-# Dependencies first (from the lock file) so code changes do not reinstall them.
+# Dependencies first (from the lock file) so code changes do not reinstall them. The lock includes the
+# postgres extra (asyncpg): the image works with a sqlite+aiosqlite or a postgresql+asyncpg HEARTH_DATABASE_URL.
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+RUN pip install -r requirements.lock && python -c "import aiosqlite, asyncpg"
 
 COPY pyproject.toml README.md ./
 COPY bot ./bot
