@@ -129,6 +129,30 @@ def upsert(
     return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
 
 
+async def server_version(engine: AsyncEngine) -> str:
+    """The engine and its version, e.g. 'SQLite 3.45.1' or 'PostgreSQL 15.18 (Debian 15.18-0+deb12u1)'."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            return f"PostgreSQL {(await conn.exec_driver_sql('SHOW server_version')).scalar()}"
+        if engine.dialect.name == "sqlite":
+            return f"SQLite {(await conn.exec_driver_sql('SELECT sqlite_version()')).scalar()}"
+        return engine.dialect.name
+
+
+def where(engine: AsyncEngine) -> str:
+    """Where the database is, for people: the file, or the server and database (never the password)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+
+
+def unreachable_advice(engine: AsyncEngine) -> str:
+    if engine.url.get_backend_name() == "sqlite":
+        return "check HEARTH_DATABASE_URL and that the directory is writable"
+    return "check HEARTH_DATABASE_URL: that the server runs, is reachable, and accepts this user, password and database"
+
+
 async def integrity_ok(engine: AsyncEngine) -> bool:
     if engine.dialect.name != "sqlite":
         return True
