@@ -166,8 +166,9 @@ def run_coro(coro: Any) -> Any:
 
 
 # -- bulk writes ------------------------------------------------------------------------------
-# SQLAlchemy builds parameters row by row (~10 µs a row); for the activity hot path on SQLite we
-# hand sqlite3 pre-converted tuples instead, which is what makes ≥ 50k events/s possible.
+# SQLAlchemy builds parameters row by row (~10 µs a row); for the activity hot path we hand the driver
+# pre-converted tuples instead, which is what makes ≥ 50k events/s possible on SQLite. PostgreSQL takes
+# plain inserts as a binary COPY (asyncpg's copy_records_to_table), several times faster than INSERTs.
 
 
 # SQLAlchemy stores SQLite DateTime as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC here). Formatting that in
@@ -189,8 +190,12 @@ async def bulk_write(
     add: Sequence[str] = (),
 ) -> None:
     """Insert many rows (tuples in `columns` order); with `keys`, upsert adding the `add` counters.
-    Datetime values must be aware; Date values are not supported here (use SQLAlchemy statements)."""
+    Datetime values must be aware; Date values are not supported here (use SQLAlchemy statements).
+    Runs inside the caller's transaction on every engine."""
     if not rows:
+        return
+    if conn.dialect.name == "postgresql" and not keys:
+        await _pg_copy(conn, table, columns, rows)
         return
     if conn.dialect.name != "sqlite":
         dicts = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -214,6 +219,22 @@ async def bulk_write(
     driver = raw.driver_connection
     assert driver is not None
     await driver.executemany(sql, list(params))
+
+
+async def _pg_copy(
+    conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    stamps = [i for i, c in enumerate(columns) if _is_datetime(table.c[c])]
+    for row in rows:  # the binary protocol would take a naive datetime as UTC: refuse it, as Stamp does
+        for i in stamps:
+            if row[i] is not None and row[i].tzinfo is None:
+                raise ValueError("naive datetime given to the database")
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():  # SQLAlchemy's asyncpg adapter begins lazily, at the first statement
+        await conn.exec_driver_sql("SELECT 1")
+    await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
 
 
 def _epoch(value: datetime | None) -> float | None:

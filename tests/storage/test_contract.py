@@ -15,12 +15,13 @@ from bot.app import Services
 from bot.core.i18n import t_
 from bot.core.outbound import OutMessage
 from bot.core.targets import Target
-from cogs.analytics.models import MessageSeen
+from cogs.analytics.models import ActivityRow, MessageSeen
 from cogs.events.models import RsvpStatus
 from cogs.outbox.models import OutboxKey
-from storage.db import create_engine
+from storage.analytics import EVENT_COLUMNS
+from storage.db import bulk_write, create_engine
 from storage.events import SqlEventRepo
-from storage.tables import activity_daily, cursors, member_identities, members
+from storage.tables import activity_daily, activity_events, cursors, member_identities, members
 from tests.conftest import START, caller, group
 from tests.databases import Database
 
@@ -80,6 +81,22 @@ async def test_days_and_weeks_are_utc_whatever_the_server_zone(services: Service
     async with services.engine.connect() as conn:
         stored = (await conn.execute(sa.select(activity_daily.c.day).order_by(activity_daily.c.day))).scalars().all()
     assert stored == [SUNDAY_LATE.date(), MONDAY_EARLY.date()]
+
+
+async def test_bulk_writes_belong_to_the_callers_transaction(services: Services) -> None:
+    row = ActivityRow(1, 1, "telegram", "-1001", "message", START, None, None, 0, True, 2)
+    with pytest.raises(RuntimeError, match="rolled back"):
+        async with services.engine.begin() as conn:  # the bulk write is the first statement here
+            await bulk_write(conn, activity_events, EVENT_COLUMNS, [row, row])
+            raise RuntimeError("rolled back")
+    async with services.engine.begin() as conn:
+        with pytest.raises(ValueError, match="naive datetime"):
+            await bulk_write(conn, activity_events, EVENT_COLUMNS, [row._replace(at=START.replace(tzinfo=None))])
+    async with services.engine.begin() as conn:
+        await bulk_write(conn, activity_events, EVENT_COLUMNS, [row])
+    async with services.engine.connect() as conn:
+        stored = (await conn.execute(sa.select(activity_events))).one()
+    assert (stored.at, stored.is_question, stored.length_bucket, stored.mentioned) == (START, True, 2, None)
 
 
 async def _waiting_on_a_lock(engine: AsyncEngine) -> bool:
