@@ -293,3 +293,51 @@ async def exclusive_batch(conn: AsyncConnection, table: sa.Table) -> None:
     `_serialise_writes`); PostgreSQL: a table lock that still lets readers read."""
     if conn.dialect.name == "postgresql":
         await conn.exec_driver_sql(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
+
+
+# -- whole-database copies (hearth migrate --copy-from) ---------------------------------------
+
+
+@asynccontextmanager
+async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose reads all see one consistent state of the database, even while others write."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            await conn.exec_driver_sql("BEGIN")  # WAL: a read transaction is a snapshot; rolled back on close
+            yield conn
+        else:
+            yield await conn.execution_options(isolation_level="REPEATABLE READ")
+
+
+async def insert_rows(conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: Sequence[Any]) -> None:
+    """Insert rows of any column types as fast as the engine allows (PostgreSQL: COPY)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        await _pg_copy(conn, table, columns, rows)
+    else:
+        await conn.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+async def reset_sequences(conn: AsyncConnection, tables: Sequence[sa.Table]) -> list[str]:
+    """After rows were copied in with their ids, move each id sequence past the largest id, so new rows
+    do not collide. PostgreSQL only (SQLite takes the next id from the table). Returns the tables reset."""
+    if conn.dialect.name != "postgresql":
+        return []
+    done = []
+    for table in tables:
+        column = table.autoincrement_column
+        if column is None:
+            continue
+        quoted = conn.dialect.identifier_preparer.format_table(table)
+        await conn.execute(
+            sa.select(
+                sa.func.setval(
+                    sa.func.pg_get_serial_sequence(quoted, column.name),
+                    sa.select(sa.func.coalesce(sa.func.max(column), 0) + 1).scalar_subquery(),
+                    False,
+                )
+            )
+        )
+        done.append(table.name)
+    return done
