@@ -62,6 +62,20 @@ async def _connect(url: URL) -> Any:
     return await asyncpg.connect(_dsn(url))
 
 
+def fetch_all(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of one query, on any engine, from sync or async tests (e.g. after a `hearth` subprocess)."""
+
+    async def query() -> list[tuple[Any, ...]]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                return [tuple(row) for row in await conn.exec_driver_sql(sql)]
+        finally:
+            await engine.dispose()
+
+    return run_apart(query())
+
+
 def _dsn(url: URL) -> str:
     """The asyncpg DSN for a SQLAlchemy URL (asyncpg itself knows no `+asyncpg`)."""
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
