@@ -33,7 +33,10 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         _serialise_writes(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # No pool_pre_ping: with asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) on every checkout,
+    # which doubled command latency. A connection the server dropped fails one unit of work, and SQLAlchemy
+    # then discards the whole pool; pool_recycle retires connections before idle-timeouts in between cut them.
+    return create_async_engine(url, pool_recycle=1800)
 
 
 def _serialise_writes(engine: AsyncEngine) -> None:
