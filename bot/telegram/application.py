@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections import deque
@@ -74,6 +75,7 @@ class TelegramRuntime:
         self._max_seen = 0
         self._recent: deque[int] = deque(maxlen=10_000)
         self._recent_set: set[int] = set()
+        self._menus: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -87,7 +89,9 @@ class TelegramRuntime:
         self.app.add_error_handler(self._on_error)
         await self.app.initialize()
         self.username = self.app.bot.username or ""
-        self.deps.spawn(self._set_menus())  # 12 calls; not worth delaying ready for
+        # 12 calls; not worth delaying ready for, but stop() must not leave them running past shutdown.
+        self._menus = asyncio.ensure_future(self._set_menus())
+        self._menus.add_done_callback(_log_failure)
         await self.app.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
@@ -104,6 +108,9 @@ class TelegramRuntime:
         await self.persist_cursor()
 
     async def stop(self) -> None:
+        if self._menus is not None and not self._menus.done():
+            self._menus.cancel()  # a request after shutdown would open a connection nobody closes
+            await asyncio.gather(self._menus, return_exceptions=True)
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -158,6 +165,11 @@ class TelegramRuntime:
                     )
         except TelegramError as exc:
             log.warning("Telegram: could not set command menus: %s", exc)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Telegram: setting the command menus failed", exc_info=task.exception())
 
 
 def _menu(specs: list[CommandSpec], locale: str) -> list[BotCommand]:
