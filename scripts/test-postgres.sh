@@ -15,12 +15,13 @@ if [ -z "$bindir" ]; then
   exit 1
 fi
 
-cluster=$(mktemp -d "${TMPDIR:-/tmp}/hearth-pg.XXXXXX")
 if [ "$(id -u)" = 0 ]; then
+  cluster=$(mktemp -d /tmp/hearth-pg.XXXXXX)  # not $TMPDIR: it may sit where `nobody` cannot go
   # Root: the cluster belongs to `nobody`, which needs no account of its own on the machine.
   chown nobody:"$(id -gn nobody)" "$cluster"
   as_owner() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- "$@"; }
 else
+  cluster=$(mktemp -d "${TMPDIR:-/tmp}/hearth-pg.XXXXXX")
   as_owner() { "$@"; }
 fi
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
