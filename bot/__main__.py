@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 from typing import Any
 
 import click
@@ -163,6 +164,72 @@ def check(ctx: click.Context) -> None:
 
     problems = asyncio.run(run_checks(settings, click.echo))
     ctx.exit(1 if problems else 0)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--community", type=int, default=None, help="Community id (needed when there are several).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("export"), show_default=True)
+@click.option("--names", is_flag=True, help="Name members instead of pseudonymous ids.")
+@click.pass_context
+def export(ctx: click.Context, community: int | None, out: Path, names: bool) -> None:
+    """A community's data as CSV files (members, activity, events, …) in a folder; `export poll N` and
+    `export survey N` write one poll's or survey's results (the same files managers get with /export)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(ctx)
+    from bot.export_cli import run_export
+
+    written = asyncio.run(run_export(settings, community, out.resolve(), names))
+    ctx.exit(0 if written else 1)
+
+
+def _export(ctx: click.Context, kind: str, number: int, out: str) -> None:
+    settings = _settings(ctx)
+    from pathlib import Path
+
+    from bot.app import build_services
+
+    async def read() -> list[tuple[str, bytes]] | None:
+        services = await build_services(settings)
+        try:
+            if kind == "poll":
+                poll = await services.polls.repo.get(number)
+                return await services.polls.export_files(poll) if poll else None
+            survey = await services.surveys.repo.get(number)
+            return await services.surveys.export_files(survey) if survey else None
+        finally:
+            await services.engine.dispose()
+
+    files = asyncio.run(read())
+    if files is None:
+        click.echo(f"hearth: there is no {kind} #{number}", err=True)
+        ctx.exit(1)
+        return
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / name for name, _ in files]
+    for path, (_name, data) in zip(written, files, strict=True):
+        path.write_bytes(data)
+    for path in written:
+        click.echo(str(path))
+
+
+@export.command("poll")
+@click.argument("number", type=int)
+@click.option("--out", default=".", show_default=True, help="Folder for the CSV files.")
+@click.pass_context
+def export_poll(ctx: click.Context, number: int, out: str) -> None:
+    """A poll's results (and its named votes, unless it was anonymous)."""
+    _export(ctx, "poll", number, out)
+
+
+@export.command("survey")
+@click.argument("number", type=int)
+@click.option("--out", default=".", show_default=True, help="Folder for the CSV files.")
+@click.pass_context
+def export_survey(ctx: click.Context, number: int, out: str) -> None:
+    """A survey's result with its margin and trend, and every answer with its comment (no names)."""
+    _export(ctx, "survey", number, out)
 
 
 def main() -> None:

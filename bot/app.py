@@ -12,13 +12,15 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import EventHub, MembersMerged
+from bot.core.hub import EventHub, MemberErased, MembersMerged
 from bot.core.outbound import Messenger
 from bot.platform import PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
@@ -35,16 +37,29 @@ from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
+from cogs.moderation import commands as moderation_commands
+from cogs.moderation.feature import Moderation
 from cogs.outbox.service import Outbox
+from cogs.polls import commands as poll_commands
+from cogs.polls.models import NativeCountsSeen, NativeVoteSeen
+from cogs.polls.results import Results as PollResults
+from cogs.polls.service import PollService
+from cogs.polls.surveys import SurveyService
+from cogs.privacy import commands as privacy_commands
+from cogs.privacy.exports import ExportService
+from cogs.privacy.service import PrivacyService
 from config.settings import Settings
 from storage.analytics import ActivityData, SqlActivityRepo
 from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
+from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
+from storage.moderation import ModerationData, SqlModerationRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
+from storage.polls import PollsData, SqlPollRepo, SqlSurveyRepo
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +85,16 @@ class Services:
     communities: SqlCommunityRepo
     codes: LinkCodes
     messengers: dict[str, Messenger]
+    capabilities: Capabilities
     ingest: ActivityIngest = field(init=False)  # set by wire_analytics
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
+    privacy: PrivacyService = field(init=False)  # set by wire_privacy
+    exports: ExportService = field(default_factory=ExportService)  # managers' CSVs; features register theirs
+    polls: PollService = field(init=False)  # set by wire_polls
+    surveys: SurveyService = field(init=False)  # set by wire_polls
+    poll_results: PollResults = field(init=False)  # set by wire_polls: what the digest reads
+    moderation: Moderation = field(init=False)  # set by wire_moderation
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -89,14 +111,16 @@ class Services:
             dispatcher=self.dispatcher,
             hub=self.hub,
             cursors=self.cursors,
+            capabilities=self.capabilities,
             spawn=self.spawn,
         )
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Fire-and-forget with a kept reference (asyncio only keeps weak ones) and logged failures."""
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -129,7 +153,11 @@ def wire_community(s: Services) -> None:
 def wire_analytics(s: Services) -> None:
     # Subscribed first: joins are recorded (and their ids resolved) before other features hear of them.
     ingest = ActivityIngest(s.directory, SqlActivityRepo(s.engine), s.clock, s.hub, s.settings.activity_flush_rows)
-    ingest.on_full = lambda: s.spawn(s.flush_activity())
+
+    def flush_when_full() -> None:  # a None-returning callback: spawn's task is kept by Services
+        s.spawn(s.flush_activity())
+
+    ingest.on_full = flush_when_full
     ingest.subscribe()
     s.ingest = ingest
     s.member_data.register(ActivityData())
@@ -150,12 +178,65 @@ def wire_events(s: Services) -> None:
     s.before_stop.append(reminders.drain)
 
 
+def wire_privacy(s: Services) -> None:
+    privacy = PrivacyService(s.member_data, s.members, s.members, s.hub, s.clock)
+    s.exports.register(MembersExport(s.engine))
+    s.exports.register(ActivityExport(s.engine))
+    s.exports.register(EventsExport(s.engine))
+    s.exports.register(RsvpExport(s.engine))
+    privacy_commands.register(s.registry, privacy, s.exports)
+    s.hub.subscribe(MemberErased, lambda _erased: s.directory.forget())
+    s.privacy = privacy
+    activity = SqlActivityRepo(s.engine)
+
+    async def purge_old_activity() -> None:
+        cutoff = s.clock.now() - timedelta(days=s.settings.raw_retention_days)
+        purged = await activity.purge_raw_before(cutoff)
+        if purged:
+            log.info("retention: purged %d raw activity rows older than %s", purged, cutoff.date())
+
+    s.periodic.append(("privacy:retention", 24 * 3600, purge_old_activity))
+    s.after_ready.append(purge_old_activity)
+
+
+def wire_polls(s: Services) -> None:
+    repo, survey_repo = SqlPollRepo(s.engine), SqlSurveyRepo(s.engine)
+    polls = PollService(repo, s.directory, s.capabilities, s.messengers.get, s.outbox, s.scheduler, s.clock, s.hub)
+    surveys = SurveyService(survey_repo, s.messengers.get, s.outbox, s.scheduler, s.clock, s.hub)
+    poll_commands.register(s.registry, polls, surveys)
+    s.hub.subscribe(NativeVoteSeen, polls.on_native_vote)
+    s.hub.subscribe(NativeCountsSeen, polls.on_native_counts)
+    s.member_data.register(PollsData())
+    s.polls, s.surveys, s.poll_results = polls, surveys, PollResults(repo, survey_repo)
+    # Closes that came due while the bot was down happen now, once; the rest is one trigger per kind.
+    s.after_ready += [polls.rehydrate, surveys.rehydrate]
+    s.before_stop += [polls.drain, surveys.drain]
+
+
+def wire_moderation(s: Services) -> None:
+    repo = SqlModerationRepo(s.engine)
+    moderation = Moderation.build(
+        repo, repo, s.members, s.communities, s.directory, s.outbox, s.capabilities, s.messengers.get, s.scheduler,
+        s.clock, s.hub, s.settings.owners,
+    )  # fmt: skip
+    moderation_commands.register(s.registry, moderation.service, moderation.reports, moderation.config)
+    moderation.subscribe(s.hub)  # automod reads every message in memory; raid protection counts joins
+    s.member_data.register(ModerationData())
+    s.moderation = moderation
+    # Mutes, bans and lockdowns overdue after a restart end now; the scheduler holds one trigger for the next.
+    s.after_ready.append(moderation.expiry.rehydrate)
+    s.before_stop.append(moderation.drain)
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
     wire_members,
     wire_community,
     wire_events,
+    wire_privacy,
+    wire_polls,
+    wire_moderation,
 )
 
 
@@ -171,6 +252,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
     messengers: dict[str, Messenger] = {}
     member_data = SqlMemberData(engine, clock, core=MembersData())
     member_data.register(OutboxData())
+    capabilities = Capabilities()
     services = Services(
         settings=settings,
         clock=clock,
@@ -178,7 +260,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         hub=EventHub(),
         registry=registry,
         directory=directory,
-        dispatcher=Dispatcher(registry, directory, clock, settings.owners),
+        dispatcher=Dispatcher(registry, directory, clock, settings.owners, capabilities),
         scheduler=ApsScheduler(),
         cursors=SqlCursorRepo(engine),
         outbox=Outbox(SqlOutboxRepo(engine), messengers.get, clock),
@@ -187,6 +269,7 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         communities=communities,
         codes=LinkCodes(SqlLinkCodeRepo(engine), clock),
         messengers=messengers,
+        capabilities=capabilities,
     )
     services.periodic.append(("outbox:deliver", 15, services.outbox.deliver_due))
     for wire in FEATURES:

@@ -7,10 +7,12 @@ no storage, no scheduler. It gives back a `PlatformRuntime` whose messenger feat
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
 from bot.core.commands import Registry
 from bot.core.hub import EventHub
@@ -35,7 +37,8 @@ class PlatformDeps:
     dispatcher: Dispatcher
     hub: EventHub
     cursors: CursorStore
-    spawn: Callable[[Coroutine[Any, Any, Any]], None]  # fire-and-forget with a kept reference and logged failure
+    capabilities: Capabilities  # adapters' glue provides what features need beyond messages
+    spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]  # fire-and-forget, kept and logged
 
 
 class PlatformRuntime(Protocol):

@@ -178,10 +178,18 @@ class SqlActivityRepo:
             counts: dict[str, int] = {kind: n for kind, n in (await conn.execute(query)).all()}
         return int(counts.get("join", 0)), int(counts.get("leave", 0))
 
-    async def purge_raw_before(self, cutoff: datetime) -> int:
-        async with self.engine.begin() as conn:
-            result = await conn.execute(sa.delete(activity_events).where(activity_events.c.at < cutoff))
-            return int(result.rowcount or 0)
+    async def purge_raw_before(self, cutoff: datetime, batch: int = 10_000) -> int:
+        """Delete raw rows older than `cutoff`, a batch per transaction so ingestion is never held up long;
+        the rollups stay."""
+        deleted = 0
+        while True:
+            oldest = sa.select(_s.id).where(_s.at < cutoff).order_by(_s.id).limit(batch).scalar_subquery()
+            async with self.engine.begin() as conn:
+                result = await conn.execute(sa.delete(activity_events).where(_s.id.in_(oldest)))
+            count = int(result.rowcount or 0)
+            deleted += count
+            if count < batch:
+                return deleted
 
 
 class ActivityData:

@@ -92,7 +92,9 @@ class SqlMemberRepo:
             ).first()
         if row is None:
             return MemberSettings(member_id)
-        return MemberSettings(member_id, row.locale, row.timezone, bool(row.analytics_opt_out), row.seen_locale)
+        return MemberSettings(
+            member_id, row.locale, row.timezone, bool(row.analytics_opt_out), row.seen_locale, row.private_community_id
+        )
 
     async def set_locale(self, member_id: int, locale: str | None) -> None:
         await self._set(member_id, locale=locale)
@@ -103,7 +105,54 @@ class SqlMemberRepo:
     async def set_seen_locale(self, member_id: int, locale: str) -> None:
         await self._set(member_id, seen_locale=locale)
 
-    async def _set(self, member_id: int, **values: str | None) -> None:
+    async def set_analytics_opt_out(self, member_id: int, opted_out: bool) -> None:
+        await self._set(member_id, analytics_opt_out=opted_out)
+
+    async def set_private_community(self, member_id: int, community_id: int | None) -> None:
+        await self._set(member_id, private_community_id=community_id)
+
+    async def communities_of(self, member_id: int) -> list[int]:
+        c = community_members.c
+        query = (
+            sa.select(c.community_id)
+            .where(c.member_id == member_id, c.left_at.is_(None))
+            .order_by(c.first_seen_at, c.community_id)
+        )
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    async def set_usernames(self, platform: str, usernames: dict[str, str | None]) -> None:
+        if not usernames:
+            return
+        i = member_identities.c
+        async with self.engine.begin() as conn:
+            others = i.user_id.not_in(list(usernames))
+            for taken in {n.lower() for n in usernames.values() if n}:  # a username belongs to one account
+                await conn.execute(
+                    sa.update(member_identities)
+                    .where(i.platform == platform, sa.func.lower(i.username) == taken, others)
+                    .values(username=None)
+                )
+            for user_id, name in usernames.items():
+                await conn.execute(
+                    sa.update(member_identities)
+                    .where(i.platform == platform, i.user_id == user_id)
+                    .values(username=name[:100] if name else None)
+                )
+
+    async def find_username(self, platform: str, username: str) -> Identity | None:
+        i = member_identities.c
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(member_identities)
+                    .where(i.platform == platform, sa.func.lower(i.username) == username.lower().lstrip("@"))
+                    .limit(1)
+                )
+            ).first()
+        return Identity(row.platform, row.user_id, row.member_id, row.username) if row else None
+
+    async def _set(self, member_id: int, **values: str | int | bool | None) -> None:
         row = {"member_id": member_id, **values}
         async with self.engine.begin() as conn:
             stmt = upsert(conn.dialect.name, member_settings, [row], ["member_id"], replace=list(values))
@@ -137,7 +186,7 @@ class MembersData:
             if drop_settings is not None:
                 fill = {
                     c: getattr(drop_settings, c)
-                    for c in ("locale", "timezone", "seen_locale")
+                    for c in ("locale", "timezone", "seen_locale", "private_community_id")
                     if getattr(keep_settings, c) is None and getattr(drop_settings, c) is not None
                 }
                 if drop_settings.analytics_opt_out:  # an opt-out on either account holds for the person

@@ -9,9 +9,10 @@ from __future__ import annotations
 import inspect
 import shutil
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,8 +34,63 @@ from tests.databases import (
     drop_database,
     run_apart,
 )
+from tests.fakes import conformance
 
 _real_connect = socket.socket.connect
+
+
+# --- spec conformance of requests to the fakes (tests/fakes/conformance.py) ----------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_violations: the test sends requests that break the platforms' API specs on purpose"
+    )
+
+
+def _violations(item: pytest.Item, error: BaseException | None = None) -> BaseException | None:
+    """The failure to report for spec violations recorded since the last check, if any."""
+    found = conformance.unclaimed()
+    if not found or item.get_closest_marker("allow_violations") is not None:
+        return None
+    then = f"\n(and then the test failed with: {error!r})" if error is not None else ""
+    return pytest.fail.Exception(conformance.describe(found) + then, pytrace=False)
+
+
+def _checked_phase(item: pytest.Item, *, forget: bool = False) -> Generator[None, object, object]:
+    """Run one phase (setup, call, teardown); if requests broke a spec meanwhile, fail with that instead.
+
+    The failure is raised outside the ``except`` so it does not keep the test's own error (and through its
+    traceback the test's sockets) alive as ``__context__`` until the end of the session."""
+    if forget:
+        conformance.unclaimed()  # forget what an earlier test (or module import) left behind
+    error: BaseException | None = None
+    try:
+        result = yield
+    except BaseException as exc:
+        error = exc
+    failure = _violations(item, error)
+    if failure is not None:
+        del error
+        raise failure
+    if error is not None:
+        raise error
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _checked_phase(item, forget=True))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _checked_phase(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _checked_phase(item))
 
 
 def _guarded_connect(self: socket.socket, address: object) -> object:
@@ -130,11 +186,23 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
     run_apart(drop_database(server.server_url, url))
 
 
+MakeSettings = Callable[..., Settings]
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database: Database) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path / "data", database_url=database.url, owners=("telegram:1",), _env_file=None
-    )
+def make_settings(tmp_path: Path, database: Database) -> MakeSettings:
+    """Settings on this test's database (and data directory), with any other fields given: what a test
+    that needs tokens, fake platform URLs or owners builds its services from, so it runs on both engines."""
+
+    def make(**fields: Any) -> Settings:
+        return Settings(data_dir=tmp_path / "data", database_url=database.url, _env_file=None, **fields)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: MakeSettings) -> Settings:
+    return make_settings(owners=("telegram:1",))
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ async def check(settings: Settings) -> tuple[int, str]:
 async def test_working_setup_reports_ok_with_warnings_for_missing_intents(tmp_path: Path) -> None:
     async with FakeTelegram(token=TG_TOKEN) as tg, FakeDiscord() as dc:
         dc.privileged_intents_granted["message_content"] = False
-        settings = Settings(
+        settings = Settings(  # sqlite only: about the platforms; the database lines are tested below
             data_dir=tmp_path,
             telegram_token=SecretStr(TG_TOKEN),
             telegram_api_base=tg.url,
@@ -70,7 +70,7 @@ async def test_unreachable_postgresql_is_a_problem_with_advice_and_no_password()
 
 async def test_rejected_tokens_are_problems_with_advice(tmp_path: Path) -> None:
     async with FakeTelegram(token=TG_TOKEN) as tg, FakeDiscord() as dc:
-        settings = Settings(
+        settings = Settings(  # sqlite only: about the platforms' tokens
             data_dir=tmp_path,
             telegram_token=SecretStr("1:wrong"),
             telegram_api_base=tg.url,

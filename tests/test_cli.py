@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ from tests.databases import Database, fetch_all
 
 def hearth(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {"PATH": "/usr/bin:/bin", "HEARTH_DATA_DIR": str(cwd / "data")}
+    if "PYTHONPATH" in os.environ:  # a checkout other than the installed one (git worktrees)
+        base["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
@@ -39,3 +42,16 @@ def test_migrate_then_check_reports_the_missing_token(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "no platform token set" in done.stdout and "HEARTH_TELEGRAM_TOKEN" in done.stdout
     assert "schema at" in done.stdout
+
+
+def test_export_writes_the_demo_communitys_csvs(tmp_path: Path, database: Database) -> None:
+    env = {"HEARTH_DATABASE_URL": database.url}
+    assert hearth("demo", "--members", "30", "--days", "7", cwd=tmp_path, env=env).returncode == 0
+    done = hearth("export", "--out", "out", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [(days,)] = fetch_all(database.url, "SELECT count(*) FROM activity_daily")
+    lines = (tmp_path / "out" / "activity_daily.csv").read_text().splitlines()
+    assert lines[0].startswith("day,member,platform") and len(lines) == days + 1
+    assert "member-" in (tmp_path / "out" / "members.csv").read_text()
+    missing = hearth("export", "--community", "99", cwd=tmp_path, env=env)
+    assert missing.returncode == 1 and "No community 99" in missing.stdout

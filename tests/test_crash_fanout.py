@@ -4,11 +4,13 @@ the reminder, nobody gets it twice except sends in flight at the kill, and the d
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
 import sys
 from collections import Counter
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -86,6 +88,14 @@ def dm_counts(tg: FakeTelegram) -> Counter[int]:
     )
 
 
+def unsent_dm_chats(data: Path) -> set[int]:
+    """Members whose reminder DM the outbox has not marked sent: the only ones it may send again.
+    Read-only, so closing does not checkpoint the WAL: the restarted process recovers it itself."""
+    with closing(sqlite3.connect(f"file:{data / 'hearth.db'}?mode=ro", uri=True)) as db:
+        targets = [json.loads(t) for (t,) in db.execute("SELECT target FROM outbox WHERE status != 'sent'")]
+    return {int(t["chat_id"]) for t in targets if t["dm"]}
+
+
 async def test_kill_9_during_fan_out_loses_nothing_and_repeats_only_in_flight_sends(tmp_path: Path) -> None:
     data = tmp_path / "data"
     async with FakeTelegram(token=TOKEN, enforce_limits=True) as tg:
@@ -94,7 +104,7 @@ async def test_kill_9_during_fan_out_loses_nothing_and_repeats_only_in_flight_se
         proc = await start(tg, data)
         try:
             await tg.wait_for(
-                "sendMessage", predicate=lambda c: c.ok and int(c.params["chat_id"]) > 0, count=30, timeout=60
+                "sendMessage", predicate=lambda c: c.ok and int(c.params["chat_id"]) > 0, count=30, timeout=120
             )
             proc.send_signal(signal.SIGKILL)
             await proc.wait()
@@ -103,13 +113,19 @@ async def test_kill_9_during_fan_out_loses_nothing_and_repeats_only_in_flight_se
                 proc.kill()
         before_restart = dm_counts(tg)
         assert 30 <= sum(before_restart.values()) < MEMBERS  # killed mid-way
+        unsent = unsent_dm_chats(data)
+        in_flight = unsent & set(before_restart)  # Telegram accepted them; the kill came before they were marked
+        already = {id(c) for c in tg.calls}
         proc = await start(tg, data)
         try:
+            # Every DM not marked sent goes out once after the restart; then a clean stop lets the
+            # fan-out finish, so nothing more can arrive once the process has exited.
             await tg.wait_for(
-                "sendMessage", timeout=60, count=MEMBERS, predicate=lambda c: c.ok and int(c.params["chat_id"]) > 0
+                "sendMessage",
+                timeout=120,
+                count=len(unsent),
+                predicate=lambda c: id(c) not in already and c.ok and int(c.params["chat_id"]) in unsent,
             )
-            for _ in range(20):  # let any stragglers arrive before counting
-                await asyncio.sleep(0.05)
             proc.send_signal(signal.SIGTERM)
             await asyncio.wait_for(proc.wait(), 30)
         finally:
@@ -117,11 +133,18 @@ async def test_kill_9_during_fan_out_loses_nothing_and_repeats_only_in_flight_se
                 proc.kill()
     counts = dm_counts(tg)
     assert len(counts) == MEMBERS  # nobody was left out
-    repeated = [member for member, n in counts.items() if n > 1]
+    repeated = {member for member, n in counts.items() if n > 1}
     assert all(counts[m] == 2 for m in repeated)
-    print(f"killed after {sum(before_restart.values())} DMs; repeated after restart: {len(repeated)}")
-    assert len(repeated) <= 3, f"more repeats than sends in flight: {repeated}"
-    assert tg.rejected == 0  # paced under the 30 msg/s limit, before and after the crash
+    print(f"killed after {sum(before_restart.values())} DMs; in flight: {len(in_flight)}; repeated: {len(repeated)}")
+    # Only sends in flight at the kill repeat: accepted, but not yet marked sent in the outbox. Read
+    # from the database rather than bounded by a count: how far marking trails the sends depends on
+    # the machine's load (1 to 28 of 30 on a busy 2-core machine). That each row is marked as soon as
+    # its own send is accepted is tested without timing in tests/cogs/test_outbox.py.
+    assert in_flight <= repeated <= unsent, f"repeated {repeated}; in flight at the kill {in_flight}"
+    # Paced under every limit before and after the crash, however late sends arrive under load; and
+    # the restarted process, which cannot see the killed one's sends, does not re-send an in-flight
+    # DM within a second of its first copy. (A 429 would be retried, but costs a pause for everyone.)
+    assert tg.rejected == 0, [str(c) for c in tg.calls if c.rejected]
     with sqlite3.connect(data / "hearth.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         statuses = dict(db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())

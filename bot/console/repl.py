@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.console.messenger import ConsoleMessenger
+from bot.console.moderation import ConsoleModeration
 from bot.core.commands import Caller, Place
 from bot.core.hub import MessageSeen
 from bot.core.identity import Platform, PlatformId
@@ -15,6 +16,7 @@ from bot.core.permissions import PlatformFacts
 from bot.core.targets import Target
 from bot.platform import PlatformDeps
 from cogs.analytics.text_signals import is_question, length_bucket
+from cogs.moderation.ports import ModerationActions
 
 SCOPE_ID = "local"
 SCOPE_TITLE = "Console community"
@@ -41,6 +43,8 @@ class ConsoleSession:
         self.persona = persona
         self.name = name
         self.private = False
+        moderation = ConsoleModeration(write, PERSONAS)
+        deps.capabilities.provide("console", ModerationActions, moderation)  # type: ignore[type-abstract]
 
     @property
     def caller(self) -> Caller:

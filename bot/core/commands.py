@@ -41,6 +41,30 @@ class ArgKind(StrEnum):
     TIMEZONE = "timezone"  # IANA name, autocompleted on Discord
     LOCALE = "locale"  # one of en fi de ru
     ROLE = "role"  # Discord role (role option); not offered on Telegram, which has no roles
+    BOOL = "bool"  # Discord: a true/false option; typed: yes/no, true/false (en, fi, de, ru words)
+
+
+@dataclass(frozen=True, slots=True)
+class UserHandle:
+    """A member named by `@username` (Telegram, console): the feature resolves it to someone it has seen."""
+
+    platform: Platform
+    username: str
+
+    def __str__(self) -> str:
+        return f"@{self.username}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """The message a command acts on: the message a Telegram command replies to, or a Discord message
+    context menu's target. `text` is for in-memory use (a report's excerpt) and is never stored."""
+
+    message_id: str
+    channel_id: str
+    author: PlatformId | None = None
+    text: str = ""
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +78,8 @@ class Arg:
     min_value: int | None = None
     max_value: int | None = None
     prompt: Text | None = None  # the question a guided dialogue asks for it (Telegram, console)
+    # Suggestions while typing (Discord autocomplete): (invocation, typed text) → up to 25 (value, label).
+    suggest: Suggest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +102,8 @@ class Place:
     scope_title: str
     channel: Target
     is_private: bool = False
+    reply_to: str | None = None  # the message a command replied to (Telegram: /closepoll on a poll), if any
+    message_id: str | None = None  # the message that invoked the command, where there is one (Telegram)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +118,7 @@ class Invocation:
     locale: str
     now: datetime
     target_member: PlatformId | None = None  # Telegram reply target
+    target_message: MessageRef | None = None  # the message replied to (Telegram) or picked (Discord context menu)
     is_organizer: bool = False  # may create and manage events (managers, organizer role, Manage Events)
     timezone: str = "UTC"  # the community's zone (or UTC outside a community)
 
@@ -99,18 +128,45 @@ class Invocation:
 
 
 Handler = Callable[[Invocation, dict[str, Any]], Awaitable["Reply"]]
+Suggest = Callable[[Invocation, str], Awaitable[list[tuple[str, Text]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str  # lower-case ascii, ≤ 45 characters (Discord custom_id limits)
+    label: Text  # ≤ 45 characters once translated (Discord)
+    long: bool = False  # a paragraph rather than one line
+    required: bool = True
+    max_length: int = 1000  # ≤ 4000 (Discord)
+    default: str = ""  # prefilled value (editing something that exists)
+    prompt: Text | None = None  # what a step-by-step dialogue asks for it (Telegram, console)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A small form: a modal on Discord; on Telegram and the console the dispatcher asks its fields one by
+    one. The values come back to the `FormRoute` whose prefix starts `action` (like a button)."""
+
+    title: Text
+    action: str  # "<prefix>:<rest>", ≤ 100 characters
+    fields: tuple[FormField, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What a handler returns: messages to the invoker (first one answers the command)."""
+    """What a handler returns: messages to the invoker (first one answers the command), or a form to fill."""
 
     messages: tuple[OutMessage, ...]
     locale: str | None = None  # answer in this locale instead of the caller's (after /language)
+    form: Form | None = None
 
     @classmethod
     def of(cls, *messages: OutMessage, locale: str | None = None) -> Reply:
         return cls(tuple(messages), locale)
+
+    @classmethod
+    def ask(cls, form: Form) -> Reply:
+        return cls((), None, form)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +189,7 @@ class CommandSpec:
 
 
 ButtonHandler = Callable[[Invocation, str], Awaitable[Reply]]
+FormHandler = Callable[[Invocation, str, dict[str, str]], Awaitable[Reply]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +198,17 @@ class ButtonRoute:
     handler: ButtonHandler  # receives the rest of the action string
 
 
+@dataclass(frozen=True, slots=True)
+class FormRoute:
+    prefix: str  # first segment of Form.action
+    handler: FormHandler  # receives the rest of the action string and the values by field name
+
+
 class Registry:
     def __init__(self) -> None:
         self.commands: list[CommandSpec] = []
         self.buttons: dict[str, ButtonRoute] = {}
+        self.forms: dict[str, FormRoute] = {}
 
     def add(self, *specs: CommandSpec) -> None:
         for spec in specs:
@@ -156,6 +220,11 @@ class Registry:
         if route.prefix in self.buttons:
             raise ValueError(f"duplicate button prefix {route.prefix}")
         self.buttons[route.prefix] = route
+
+    def add_form(self, route: FormRoute) -> None:
+        if route.prefix in self.forms:
+            raise ValueError(f"duplicate form prefix {route.prefix}")
+        self.forms[route.prefix] = route
 
     def by_telegram(self, name: str) -> CommandSpec | None:
         name = name.lower()

@@ -95,6 +95,7 @@ class MessageSeen:
     length_bucket: int = 0
     message_id: str | None = None
     text: str = ""
+    username: str | None = None  # the author's @username where the platform has one (finding members by it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,3 +191,10 @@ class MembersMerged:
 
     keep_id: int
     drop_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberErased:
+    """A member's personal data was erased (`/privacy delete`): caches keyed by their ids must forget them."""
+
+    member_id: int

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Protocol
 
 from bot.core.i18n import Text, t_
 
@@ -54,3 +55,10 @@ def resolve_role(
     if facts.can_moderate or facts.role_ids & frozenset(moderator_roles):
         return Role.MODERATOR
     return Role.MEMBER
+
+
+class FactsLookup(Protocol):
+    """A platform capability: the caller's facts in one of the community's groups, for commands used in a
+    private chat (a manager is a manager in private too). None when the platform cannot tell."""
+
+    async def facts_in(self, scope_id: str, user_id: str) -> PlatformFacts | None: ...

@@ -66,6 +66,7 @@ class ActivityRecorder:
                 length_bucket=length_bucket(text),
                 message_id=str(message.id),
                 text=text,
+                username=message.author.name,
             )
         )
 

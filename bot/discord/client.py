@@ -9,16 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
 
-from bot.discord import interactions
+from bot.core.permissions import FactsLookup
+from bot.discord import exts, interactions
 from bot.discord import slash_commands as commands
 from bot.discord.activity import ActivityRecorder
 from bot.discord.buttons import ActionButton
 from bot.discord.errors import HearthTree, answer_failure
+from bot.discord.facts import DiscordFacts
 from bot.discord.messenger import DiscordMessenger
 
 if TYPE_CHECKING:
@@ -56,6 +59,18 @@ class HearthClient(discord.Client):
         await self.tree.set_translator(commands.HearthTranslator())
         commands.install(self.runtime, self.tree)
         self.add_dynamic_items(ActionButton)
+        self.runtime.deps.capabilities.provide("discord", FactsLookup, DiscordFacts(self))
+        self.runtime.listeners.clear()  # a client rebuilt without an intent sets its glue up again
+        for module in exts.modules():
+            setup = getattr(module, "setup", None)
+            if setup is not None:
+                setup(self.runtime, self.tree)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Gateway events also reach the feature glue that asked for them (`host.listen`)."""
+        super().dispatch(event_name, *args, **kwargs)
+        for handler in self.runtime.listeners.get(event_name, ()):
+            self.runtime.deps.spawn(handler(*args, **kwargs))
 
     # Activity: discord.py calls on_<event> attributes; the recorder does the work.
     async def on_message(self, message: discord.Message) -> None:
@@ -97,6 +112,7 @@ class DiscordRuntime:
         self.client = HearthClient(self, self.intents, guild_ready_timeout)
         self.messenger = DiscordMessenger(self)
         self.activity = ActivityRecorder(self)
+        self.listeners: dict[str, list[Callable[..., Coroutine[Any, Any, None]]]] = {}
         self._task: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -121,6 +137,10 @@ class DiscordRuntime:
         user = self.client.user
         log.info("Discord: connected as %s in %d server(s)", user, len(self.client.guilds))
 
+    def listen(self, event: str, handler: Callable[..., Coroutine[Any, Any, None]]) -> None:
+        """Call `handler(*args)` for each gateway event `event` (discord.py's name, without `on_`)."""
+        self.listeners.setdefault(event, []).append(handler)
+
     async def tick(self) -> None:
         """Nothing periodic on Discord: the gateway keeps its own heartbeat."""
 
@@ -136,7 +156,7 @@ class DiscordRuntime:
             await answer_failure(interaction, exc)
             return
         work = self.deps.dispatcher.press(place, caller, action)
-        await interactions.handle(interaction, work, self.defer_after, force_ephemeral=True)
+        await interactions.handle(interaction, work, self.defer_after, force_ephemeral=True, host=self)
 
     # -- connection -----------------------------------------------------------------------------
     async def _connect(self) -> None:

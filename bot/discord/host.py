@@ -3,7 +3,8 @@ as a Protocol: they depend on this, not on client.py, so the package has no impo
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 import discord
 
@@ -16,5 +17,9 @@ class DiscordHost(Protocol):
 
     @property
     def client(self) -> discord.Client: ...
+
+    def listen(self, event: str, handler: Callable[..., Coroutine[Any, Any, None]]) -> None:
+        """Call `handler(*args)` for each gateway event `event` (discord.py's name without `on_`)."""
+        ...
 
     async def press(self, interaction: discord.Interaction, action: str) -> None: ...

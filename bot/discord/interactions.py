@@ -14,15 +14,17 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.core.commands import Caller, Place
+from bot.core.commands import Caller, Form, Place
 from bot.core.identity import Platform, PlatformId
 from bot.core.permissions import PlatformFacts
 from bot.core.targets import Target
 from bot.discord import render
 from bot.discord.errors import answer_failure
+from bot.discord.forms import FormModal
 
 if TYPE_CHECKING:
-    from cogs.dispatch.dispatcher import Answer
+    from bot.discord.host import DiscordHost
+    from cogs.dispatch.answer import Answer
 
 DONE = "\u2705"  # answered an empty Answer (nothing to say, but Discord needs an answer)
 
@@ -67,15 +69,24 @@ def caller_of(interaction: discord.Interaction) -> Caller:
 
 
 async def handle(
-    interaction: discord.Interaction, work: Awaitable[Answer], defer_after: float, force_ephemeral: bool = False
+    interaction: discord.Interaction,
+    work: Awaitable[Answer],
+    defer_after: float,
+    force_ephemeral: bool = False,
+    host: DiscordHost | None = None,
 ) -> None:
-    """Await the dispatcher, deferring if it is slow, then answer; any failure goes to the error mapper."""
+    """Await the dispatcher, deferring if it is slow, then answer; any failure goes to the error mapper.
+    An answer with a form opens it as a modal (only possible as the first response: handlers that ask
+    for a form answer quickly)."""
     task = asyncio.ensure_future(work)
     try:
         done, _ = await asyncio.wait({task}, timeout=defer_after)
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
         answer = await task
+        if answer.form is not None and host is not None and not interaction.response.is_done():
+            await interaction.response.send_modal(modal_for(host, answer.form, answer.locale))
+            return
         await respond(interaction, answer, force_ephemeral)
     except Exception as exc:
         if not task.done():
@@ -95,3 +106,11 @@ async def respond(interaction: discord.Interaction, answer: Answer, force_epheme
                 await interaction.followup.send(ephemeral=ephemeral, wait=True, **payload)
     if not interaction.response.is_done():
         await interaction.response.send_message(DONE, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
+
+def modal_for(host: DiscordHost, form: Form, locale: str) -> FormModal:
+    async def submit(interaction: discord.Interaction, filled: Form, values: dict[str, str]) -> None:
+        work = host.deps.dispatcher.submit(place_of(interaction), caller_of(interaction), filled.action, values)
+        await handle(interaction, work, host.defer_after, host=host)
+
+    return FormModal(form, locale, submit)

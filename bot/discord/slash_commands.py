@@ -54,6 +54,7 @@ _OPTION_TYPES = {
     ArgKind.LOCALE: discord.AppCommandOptionType.string,
     ArgKind.ROLE: discord.AppCommandOptionType.role,
     ArgKind.MEMBER: discord.AppCommandOptionType.user,
+    ArgKind.BOOL: discord.AppCommandOptionType.boolean,
 }
 
 
@@ -128,7 +129,28 @@ class TimezoneOption(ArgOption):
         return [app_commands.Choice(name=zone, value=zone) for zone in suggest_timezones(value or "")]
 
 
-def option_for(arg: Arg) -> ArgOption:
+class SuggestOption(ArgOption):
+    """An argument with `Arg.suggest`: the feature's suggestions, through the dispatcher (who may use the
+    command is checked there), in the typist's language."""
+
+    def __init__(self, arg: Arg, runtime: DiscordHost, spec: CommandSpec) -> None:
+        super().__init__(arg)
+        self.runtime = runtime
+        self.spec = spec
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: int | float | str, /
+    ) -> list[app_commands.Choice[str]]:
+        typed = str(value or "")
+        found = await self.runtime.deps.dispatcher.suggest(
+            place_of(interaction), caller_of(interaction), self.spec, self.arg.name, typed
+        )
+        return [app_commands.Choice(name=(label or choice)[:100], value=choice) for choice, label in found]
+
+
+def option_for(arg: Arg, runtime: DiscordHost | None = None, spec: CommandSpec | None = None) -> ArgOption:
+    if arg.suggest is not None and runtime is not None and spec is not None:
+        return SuggestOption(arg, runtime, spec)
     return TimezoneOption(arg) if arg.kind is ArgKind.TIMEZONE else ArgOption(arg)
 
 
@@ -141,14 +163,14 @@ def _callback(runtime: DiscordHost, spec: CommandSpec) -> Callback:
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
         raw = {name: value for name, value in options.items() if value is not None}
         work = runtime.deps.dispatcher.run(place_of(interaction), caller_of(interaction), spec, raw)
-        await handle(interaction, work, runtime.defer_after)
+        await handle(interaction, work, runtime.defer_after, host=runtime)
 
     params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
     ordered = sorted(spec.args, key=lambda a: not a.required)  # Discord: required options first
     for arg in ordered:
         default = inspect.Parameter.empty if arg.required else None
-        params.append(inspect.Parameter(arg.name, inspect.Parameter.KEYWORD_ONLY, annotation=option_for(arg),
-                                        default=default))  # fmt: skip
+        params.append(inspect.Parameter(arg.name, inspect.Parameter.KEYWORD_ONLY,
+                                        annotation=option_for(arg, runtime, spec), default=default))  # fmt: skip
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__qualname__ = callback.__name__ = spec.key.replace(".", "_")
     if spec.args:

@@ -84,6 +84,7 @@ def make_handlers(runtime: TelegramHost) -> list[object]:
                 length_bucket=length_bucket(text),
                 message_id=str(message.message_id),
                 text=text,
+                username=message.from_user.username,
             )
         )
         runtime.note_update(update.update_id)

@@ -21,9 +21,10 @@ from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop
 
 from bot.core.commands import CommandSpec
 from bot.core.i18n import LOCALES
-from bot.core.permissions import Role
+from bot.core.permissions import FactsLookup, Role
 from bot.telegram import activity as analytics
 from bot.telegram import command_handlers as commands
+from bot.telegram import handlers as feature_glue
 from bot.telegram.facts import FactsCache
 from bot.telegram.messenger import TelegramMessenger
 from bot.telegram.ratelimit import HearthRateLimiter
@@ -70,6 +71,7 @@ class TelegramRuntime:
         self.poll_timeout = poll_timeout
         self.messenger = TelegramMessenger(self.app.bot)
         self.facts = FactsCache(self.app.bot)
+        deps.capabilities.provide("telegram", FactsLookup, self.facts)
         self.username = ""
         self._cursor = 0  # highest update_id durably handled (persisted)
         self._max_seen = 0
@@ -86,12 +88,14 @@ class TelegramRuntime:
             self.app.add_handler(handler, group=0)  # type: ignore[arg-type]
         for handler in analytics.make_handlers(self):
             self.app.add_handler(handler, group=1)  # type: ignore[arg-type]
+        for module in feature_glue.modules():  # per-feature glue: its own group, after commands and activity
+            setup = getattr(module, "setup", None)
+            for handler in setup(self) if setup is not None else ():
+                self.app.add_handler(handler, group=2)
         self.app.add_error_handler(self._on_error)
         await self.app.initialize()
         self.username = self.app.bot.username or ""
-        # 12 calls; not worth delaying ready for, but stop() must not leave them running past shutdown.
-        self._menus = asyncio.ensure_future(self._set_menus())
-        self._menus.add_done_callback(_log_failure)
+        self._menus = self.deps.spawn(self._set_menus())  # 12 calls; not worth delaying ready for
         await self.app.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
@@ -109,8 +113,9 @@ class TelegramRuntime:
 
     async def stop(self) -> None:
         if self._menus is not None and not self._menus.done():
-            self._menus.cancel()  # a request after shutdown would open a connection nobody closes
-            await asyncio.gather(self._menus, return_exceptions=True)
+            # A request still in flight when shutdown() closes the HTTP client leaks its socket.
+            self._menus.cancel()
+            await asyncio.wait([self._menus])
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -165,11 +170,6 @@ class TelegramRuntime:
                     )
         except TelegramError as exc:
             log.warning("Telegram: could not set command menus: %s", exc)
-
-
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("Telegram: setting the command menus failed", exc_info=task.exception())
 
 
 def _menu(specs: list[CommandSpec], locale: str) -> list[BotCommand]:

@@ -9,7 +9,7 @@ from telegram import Chat, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.core.commands import Caller, Place
+from bot.core.commands import Caller, MessageRef, Place
 from bot.core.i18n import t_
 from bot.core.identity import Platform, PlatformId
 from bot.core.outbound import DeliveryRefused, OutMessage
@@ -18,7 +18,7 @@ from bot.telegram.render import to_html
 
 if TYPE_CHECKING:
     from bot.telegram.host import TelegramHost
-    from cogs.dispatch.dispatcher import Answer
+    from cogs.dispatch.answer import Answer
 
 log = logging.getLogger(__name__)
 TOAST_LIMIT = 190  # answerCallbackQuery text limit is 200
@@ -28,13 +28,28 @@ def place_of(message: Message) -> Place:
     chat: Chat = message.chat
     private = chat.type == ChatType.PRIVATE
     thread = message.message_thread_id if message.is_topic_message else None
+    replied = message.reply_to_message
+    # In forum topics every message "replies" to the topic's first service message: not a real reply.
+    reply_to = str(replied.message_id) if replied is not None and not replied.forum_topic_created else None
     return Place(
         platform=Platform.TELEGRAM,
         scope_id=None if private else str(chat.id),
         scope_title=chat.title or chat.username or str(chat.id),
         channel=Target.channel(Platform.TELEGRAM, chat.id, thread),
         is_private=private,
+        reply_to=reply_to,
+        message_id=str(message.message_id),
     )
+
+
+def replied_ref(message: Message) -> MessageRef | None:
+    """The message a command replies to (not the topic's first service message), as the command sees it."""
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created is not None:
+        return None
+    author = PlatformId.of(Platform.TELEGRAM, replied.from_user.id) if replied.from_user else None
+    text = replied.text or replied.caption or ""
+    return MessageRef(str(replied.message_id), str(message.chat.id), author, text, replied.date)
 
 
 async def caller_of(runtime: TelegramHost, message: Message, user_id: int) -> Caller:
@@ -86,7 +101,7 @@ def make_handlers(runtime: TelegramHost) -> list[object]:
         ):
             target = PlatformId.of(Platform.TELEGRAM, replied.from_user.id)
         caller = await caller_of(runtime, message, message.from_user.id)
-        answer = await runtime.deps.dispatcher.run_text(place, caller, name, rest, target)
+        answer = await runtime.deps.dispatcher.run_text(place, caller, name, rest, target, replied_ref(message))
         await send_answer(runtime, place.channel, answer, reply_to=message.message_id, person=message.from_user.id)
         await runtime.mark_done(update.update_id, durable=True)
 
@@ -163,5 +178,8 @@ async def _send_privately(
         await runtime.messenger.send(Target.direct(Platform.TELEGRAM, person), message, locale)
         note = t_("I sent you a private message.")
     except DeliveryRefused:
-        note = t_("I can't message you privately yet: open a chat with me, press Start, and send the command there.")
+        note = t_(
+            "I can't message you privately yet: open {link}, press Start, and send the command there.",
+            link=f"https://t.me/{runtime.username}",
+        )
     await runtime.messenger.send(group, OutMessage.of(note), locale, reply_to=reply_to)

@@ -43,3 +43,10 @@ class FactsCache:
 
     def forget(self, chat_id: int, user_id: int) -> None:
         self._cache.pop((chat_id, user_id), None)
+
+    async def facts_in(self, scope_id: str, user_id: str) -> PlatformFacts | None:
+        """FactsLookup: the user's standing in one of the community's groups (asked from a private chat)."""
+        try:
+            return await self.facts(int(scope_id), int(user_id), private=False)
+        except ValueError:
+            return None

@@ -1,15 +1,26 @@
 """Telegram flood limits, respected before sending: ~30 msg/s overall, ~1 msg/s per chat, 20 msg/min
 per group (PTB's AIORateLimiter covers only the first and last). Each send reserves the earliest slot
 that keeps every window under its limit, then waits for it — no polling loop, so a fake clock drives
-it in tests. A 429 that still happens is waited out and retried, so nothing is lost."""
+it in tests. A 429 that still happens is waited out and retried, so nothing is lost.
+
+Telegram counts a send when it arrives, which is some time after it starts: tens of ms, hundreds on
+a busy machine. Planning by start times alone then lets late arrivals pile into one second (31 in
+the window). So a send also counts in every window from its start until its answer came back (the
+arrival lies in between), and a window full of such sends holds the next one back (ArrivalWindows).
+
+A new process starts with every window assumed full for one per-chat interval: it cannot see what
+the process before it sent just before it stopped, and after a crash the outbox re-sends the
+messages that were in flight then, to the same chats, often within the second (SPEC §5)."""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -24,6 +35,9 @@ MAX_RETRIES = 5
 # Slots are send *start* times; arrival at Telegram jitters by a few tens of ms, so keep a margin
 # or a window edge counts 31 sends in one second.
 MARGIN = 0.05
+# Before the first send: sends of a previous process (the in-flight ones just re-sent) leave the
+# 1-second windows. The 20/min group window is not waited out at start; a 429 there is retried.
+START_PAUSE = CHAT_INTERVAL + MARGIN
 
 
 class SlotPlanner:
@@ -76,6 +90,68 @@ class SlotPlanner:
         return slot
 
 
+@dataclass(eq=False)
+class _Window:
+    span: float
+    limit: int
+    running: int = 0  # sends started and not answered yet: they may arrive at any moment
+    done: list[float] = field(default_factory=list)  # answer times (sorted) of sends in the last span
+
+
+class ArrivalWindows:
+    """Pure bookkeeping of sends by when they can have arrived: between start and answer. A send may
+    start at ``t`` only while fewer than ``limit`` sends are running or were answered after
+    ``t - span``; then no ``span`` at Telegram sees more than ``limit`` arrivals, whatever the delays."""
+
+    def __init__(
+        self,
+        per_second: int = GLOBAL_PER_SECOND,
+        chat_interval: float = CHAT_INTERVAL,
+        group_per_minute: int = GROUP_PER_MINUTE,
+    ) -> None:
+        self.per_second = per_second
+        self.chat_interval = chat_interval
+        self.group_per_minute = group_per_minute
+        self._windows: dict[tuple[str, str], _Window] = {}
+
+    def windows(self, chat_id: str | None, is_group: bool) -> list[_Window]:
+        keys = [("all", "", 1.0, self.per_second)]
+        if chat_id is not None:
+            keys.append(("chat", chat_id, self.chat_interval, 1))
+            if is_group:
+                keys.append(("group", chat_id, 60.0, self.group_per_minute))
+        return [self._windows.setdefault((kind, key), _Window(span, limit)) for kind, key, span, limit in keys]
+
+    def full(self, chat_id: str | None, is_group: bool) -> bool:
+        """Only the answer of a running send can make room."""
+        return any(w.running >= w.limit for w in self.windows(chat_id, is_group))
+
+    def ready_at(self, now: float, chat_id: str | None, is_group: bool) -> float:
+        """Earliest start at or after ``now`` (when not full)."""
+        at = now
+        for w in self.windows(chat_id, is_group):
+            del w.done[: bisect.bisect_right(w.done, now - w.span)]
+            free = w.limit - w.running
+            if len(w.done) >= free:
+                at = max(at, w.done[-free] + w.span)
+        return at
+
+    def start(self, chat_id: str | None, is_group: bool) -> list[_Window]:
+        windows = self.windows(chat_id, is_group)
+        for w in windows:
+            w.running += 1
+        return windows
+
+    def finish(self, windows: list[_Window], answered: float) -> None:
+        for w in windows:
+            w.running -= 1
+            bisect.insort(w.done, answered)
+        if len(self._windows) > 50_000:
+            self._windows = {
+                k: w for k, w in self._windows.items() if w.running or (w.done and w.done[-1] > answered - w.span)
+            }
+
+
 def _is_send(endpoint: str) -> bool:
     return endpoint.startswith(("send", "edit", "copy", "forward", "stopPoll"))
 
@@ -90,6 +166,11 @@ class HearthRateLimiter(BaseRateLimiter[int]):
         self.monotonic = monotonic
         self.sleep = sleep
         self.planner = planner or SlotPlanner()
+        self.planner.paused_until = max(self.planner.paused_until, monotonic() + START_PAUSE)
+        self.arrivals = ArrivalWindows(
+            self.planner.per_second, self.planner.chat_interval, self.planner.group_per_minute
+        )
+        self._answered = asyncio.Event()  # set (and replaced) whenever a running send is answered
         self.retries = 0
 
     async def initialize(self) -> None:
@@ -118,6 +199,8 @@ class HearthRateLimiter(BaseRateLimiter[int]):
             slot = self.planner.reserve(now, chat_id, is_group)
             if slot > now:
                 await self.sleep(slot - now)
+            now = await self._admit(max(self.monotonic(), slot), chat_id, is_group)
+            windows = self.arrivals.start(chat_id, is_group)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -132,3 +215,21 @@ class HearthRateLimiter(BaseRateLimiter[int]):
                 )
                 log.warning("Telegram asked to wait %.1f s (%s to %s); retrying", wait, endpoint, chat_id)
                 self.planner.paused_until = max(self.planner.paused_until, self.monotonic() + wait + 0.1)
+            finally:
+                self.arrivals.finish(windows, max(self.monotonic(), now))
+                self._answered.set()
+                self._answered = asyncio.Event()
+
+    async def _admit(self, now: float, chat_id: str | None, is_group: bool) -> float:
+        """Wait until the arrival windows let this send start; returns the start time. ``now`` moves
+        with the injected sleep, so a fake sleep in tests never spins."""
+        while True:
+            if self.arrivals.full(chat_id, is_group):
+                await self._answered.wait()
+                now = max(self.monotonic(), now)
+                continue
+            at = self.arrivals.ready_at(now, chat_id, is_group)
+            if at <= now:
+                return now
+            await self.sleep(at - now)
+            now = max(self.monotonic(), at)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.core.commands import Arg, ArgKind, CommandSpec
+from bot.core.commands import Arg, ArgKind, CommandSpec, UserHandle
 from bot.core.errors import BadArgument, MissingArgument
 from bot.core.i18n import LOCALE_NAMES, LOCALES, t_
 from bot.core.identity import Platform, PlatformId
@@ -21,21 +21,40 @@ def usage(spec: CommandSpec, platform: Platform) -> str:
         return " ".join([head, *(f"{a.name}:…" if a.required else f"[{a.name}:…]" for a in spec.args)])
     head = "/" + spec.console_name if platform is Platform.CONSOLE else "/" + spec.telegram[0]
     parts = [f"<{a.name}>" if a.required else f"[{a.name}]" for a in spec.args]
+    if spec.args and spec.args[0].kind is ArgKind.MEMBER:  # `/mute @name 1h | reason`, or as a reply
+        return " ".join([head, parts[0], " | ".join(parts[1:])]).rstrip()
     return head + (" " + " | ".join(parts) if parts else "")
 
 
-def split_text(spec: CommandSpec, text: str) -> dict[str, str]:
+def split_text(spec: CommandSpec, text: str, has_target: bool = False) -> dict[str, str]:
     """`a | b | c` → {arg1: a, arg2: b, arg3: c}. With one argument the whole text is that argument;
-    extra pieces join the last argument so a `|` inside free text survives."""
+    extra pieces join the last argument so a `|` inside free text survives.
+
+    A leading member argument is the first word (`/mute @bob 1h | spam`, `/mute 12345 | 1h`) — or, when the
+    command replies to the member's message (`has_target`), nobody in the text: `/mute 1h | spam`."""
     text = text.strip()
     if not spec.args or not text:
         if text and not spec.args:
             raise BadArgument(t_("This command takes no arguments."))
         return {}
-    pieces = [p.strip() for p in text.split("|")] if len(spec.args) > 1 else [text]
-    if len(pieces) > len(spec.args):
-        pieces = [*pieces[: len(spec.args) - 1], " | ".join(pieces[len(spec.args) - 1 :])]
-    return {arg.name: piece for arg, piece in zip(spec.args, pieces, strict=False) if piece != ""}
+    args = spec.args
+    out: dict[str, str] = {}
+    if args[0].kind is ArgKind.MEMBER:
+        if not has_target:
+            first, _, text = text.partition(" ")
+            first, bar, more = first.partition("|")  # `@bob|1h`
+            out[args[0].name] = first.strip()
+            text = (more + " " + text if bar else text).strip().removeprefix("|").strip()
+        args = args[1:]
+        if not args or not text:
+            if text:
+                raise BadArgument(t_("This command takes no arguments."))
+            return {k: v for k, v in out.items() if v}
+    pieces = [p.strip() for p in text.split("|")] if len(args) > 1 else [text]
+    if len(pieces) > len(args):
+        pieces = [*pieces[: len(args) - 1], " | ".join(pieces[len(args) - 1 :])]
+    out.update({arg.name: piece for arg, piece in zip(args, pieces, strict=False)})
+    return {k: v for k, v in out.items() if v != ""}
 
 
 def validate(spec: CommandSpec, raw: dict[str, Any], platform: Platform, target: PlatformId | None = None) -> dict:
@@ -104,16 +123,32 @@ def _convert(arg: Arg, value: Any, platform: Platform) -> Any:
         if not raw_role.isdigit():
             raise BadArgument(t_("{name} must be a role.", name=arg.name))
         return raw_role
-    if arg.kind is ArgKind.MEMBER:
-        if isinstance(value, PlatformId):
+    if arg.kind is ArgKind.BOOL:
+        if isinstance(value, bool):
             return value
-        raw = str(value).lstrip("@")
+        word = str(value).strip().lower()
+        if word in _YES or word in _NO:
+            return word in _YES
+        raise BadArgument(t_("{name} must be yes or no, not “{value}”.", name=arg.name, value=value))
+    if arg.kind is ArgKind.MEMBER:
+        if isinstance(value, PlatformId | UserHandle):
+            return value
+        raw = str(value).strip()
+        if raw.startswith("<@") and raw.endswith(">"):  # a Discord mention typed as text (console)
+            raw = raw[2:-1].lstrip("!")
         if raw.lstrip("-").isdigit():
             return PlatformId(platform, raw)
-        raise BadArgument(t_("Reply to the member's message or give their numeric id."))
+        name = raw.removeprefix("@")
+        if platform is Platform.CONSOLE and name.isidentifier():  # console people are their names
+            return PlatformId(platform, name)
+        if raw.startswith("@") and 0 < len(name) <= 64 and all(c.isalnum() or c in "_." for c in name):
+            return UserHandle(platform, name)
+        raise BadArgument(t_("Reply to the member's message, or give their @username or numeric id."))
     raise AssertionError(arg.kind)
 
 
+_YES = frozenset({"yes", "y", "true", "1", "on", "kyllä", "k", "ja", "да"})
+_NO = frozenset({"no", "n", "false", "0", "off", "ei", "e", "nein", "нет"})
 _ZONES_LOWER: dict[str, str] = {}
 
 

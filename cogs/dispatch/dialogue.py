@@ -1,5 +1,5 @@
-"""Guided dialogues: a command typed without its required arguments asks for them one at a time
-(Telegram and the console; Discord has typed options instead). In memory: a dialogue left for ten
+"""Guided dialogues: a command typed without its required arguments asks for them one at a time, and a
+form (a modal on Discord) asks its fields one at a time (Telegram and the console). In memory: a dialogue left for ten
 minutes is forgotten, as is every dialogue on restart — the member simply types the command again."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.commands import CommandSpec
+from bot.core.commands import CommandSpec, Form
 from bot.core.identity import PlatformId
 
 TIMEOUT = timedelta(minutes=10)
@@ -17,12 +17,13 @@ DialogueKey = tuple[str, str, str]  # platform, chat id, user id
 
 @dataclass
 class Dialogue:
-    spec: CommandSpec
-    raw: dict[str, Any]
+    spec: CommandSpec | None  # a command's missing arguments, or…
+    raw: dict[str, Any]  # the arguments (or form values) so far
     waiting_for: str
     target_member: PlatformId | None
     started: datetime
     answers: int = field(default=0)
+    form: Form | None = None  # …a form's fields, one by one
 
 
 class Dialogues:

@@ -16,13 +16,13 @@ from bot.core.errors import BadArgument, NotFound, PermissionDenied, PlatformLim
 from bot.core.hub import EventHub, MemberActed
 from bot.core.i18n import t_, tn_
 from bot.core.outbound import Attachment, Messenger, OutMessage
+from cogs.dispatch.timeparse import DEFAULT_OFFSETS, parse_duration, parse_offsets, parse_when
 from cogs.events import render
 from cogs.events.ics import IcsEvent, event_ics
 from cogs.events.models import Event, EventStatus, NewEvent, RsvpChange, RsvpCounts, RsvpStatus
 from cogs.events.ports import EventRepo
 from cogs.events.recurrence import Recurrence
 from cogs.events.reminders import ReminderService
-from cogs.events.timeparse import DEFAULT_OFFSETS, parse_duration, parse_offsets, parse_when
 from cogs.members.ports import MemberRepo
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ class MemberSettings:
     timezone: str | None = None
     analytics_opt_out: bool = False
     seen_locale: str | None = None
+    private_community_id: int | None = None  # the community a private chat with the bot is about (/community)
 
     @property
     def effective_locale(self) -> str | None:

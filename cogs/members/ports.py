@@ -28,6 +28,20 @@ class MemberRepo(Protocol):
 
     async def set_timezone(self, member_id: int, timezone: str | None) -> None: ...
 
+    async def set_private_community(self, member_id: int, community_id: int | None) -> None: ...
+
+    async def communities_of(self, member_id: int) -> list[int]:
+        """Communities the member belongs to (seen in, joined and not left), oldest membership first."""
+        ...
+
+    async def set_usernames(self, platform: str, usernames: dict[str, str | None]) -> None:
+        """Remember platform @usernames by user id (identities that exist; others are skipped)."""
+        ...
+
+    async def find_username(self, platform: str, username: str) -> Identity | None:
+        """The identity last seen with this @username on the platform (case-insensitive), if any."""
+        ...
+
 
 class LinkCodeRepo(Protocol):
     async def create(self, code: str, kind: str, owner_id: int, platform: str, expires_at: datetime) -> None: ...

@@ -7,7 +7,9 @@ from storage.tables.base import Stamp, UTCDateTime, metadata
 from storage.tables.community import communities, community_links
 from storage.tables.events import event_posts, event_reminders, event_rsvps, events
 from storage.tables.members import community_members, link_codes, member_identities, member_settings, members
+from storage.tables.moderation import mod_automod_hits, mod_infractions, mod_reports, mod_settings
 from storage.tables.outbox import cursors, outbox
+from storage.tables.polls import poll_answers, poll_votes, polls, survey_answers, surveys
 
 __all__ = [
     "Stamp",
@@ -29,5 +31,14 @@ __all__ = [
     "members",
     "membership_events",
     "metadata",
+    "mod_automod_hits",
+    "mod_infractions",
+    "mod_reports",
+    "mod_settings",
     "outbox",
+    "poll_answers",
+    "poll_votes",
+    "polls",
+    "survey_answers",
+    "surveys",
 ]

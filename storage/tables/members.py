@@ -34,6 +34,8 @@ member_settings = sa.Table(
     sa.Column("seen_locale", sa.String(8)),  # the platform client's language, last seen
     sa.Column("timezone", sa.String(64)),
     sa.Column("analytics_opt_out", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Which community the member's private chat with the bot is about, when they belong to several.
+    sa.Column("private_community_id", sa.Integer, sa.ForeignKey("communities.id", ondelete="SET NULL")),
 )
 
 # Which members belong to which community, and since when.

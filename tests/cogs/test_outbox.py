@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
 
 from bot.app import Services
 from bot.core.clock import FakeClock
@@ -85,3 +89,46 @@ async def test_send_for_a_platform_not_running_stays_pending(services: Services)
     assert await services.outbox.deliver_due() == 0
     item = await services.outbox.repo.get(OutboxKey("t", "y", "p"))  # type: ignore[attr-defined]
     assert item.status is OutboxStatus.PENDING
+
+
+async def test_each_row_is_marked_sent_when_its_own_send_is_accepted_not_after_the_whole_pass(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # So a crash in the middle of a fan-out repeats only the sends in flight (SPEC §5).
+    answer_three = asyncio.Event()  # until set, the send to member 3 is in flight
+
+    class SlowForThree(RecordingMessenger):
+        async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:
+            if target.chat_id == "3":
+                await answer_three.wait()
+            return await super().send(target, message, locale)
+
+    services.messengers["telegram"] = SlowForThree()
+    for n in (1, 2, 3):
+        await services.outbox.enqueue(
+            OutboxKey("t", str(n), "r"), Target.direct("telegram", str(n)), reminder(n), "en", START
+        )
+    repo: Any = services.outbox.repo
+    mark = repo.mark
+    marks: list[int] = []
+    two_marked = asyncio.Event()
+
+    async def counted_mark(item_id: int, status: OutboxStatus, now: datetime, **kw: Any) -> None:
+        await mark(item_id, status, now, **kw)
+        marks.append(item_id)
+        if len(marks) == 2:
+            two_marked.set()
+
+    monkeypatch.setattr(repo, "mark", counted_mark)
+    delivery = asyncio.create_task(services.outbox.deliver_due())
+    try:
+        await asyncio.wait_for(two_marked.wait(), 10)
+        assert [(await repo.get(OutboxKey("t", str(n), "r"))).status for n in (1, 2, 3)] == [
+            OutboxStatus.SENT,
+            OutboxStatus.SENT,
+            OutboxStatus.PENDING,
+        ]
+    finally:
+        answer_three.set()
+        sent = await delivery
+    assert sent == 3

@@ -55,3 +55,27 @@ async def test_user_text_cannot_inject_terminal_markup(services: Services) -> No
 async def test_quit_ends_the_session(services: Services) -> None:
     member, _ = session(services)
     assert await member.handle(":quit") is False
+
+
+async def test_private_chat_answers_personal_commands_for_the_console_community(services: Services) -> None:
+    manager, out = session(services, "manager")
+    await manager.handle("/newevent Picnic | 2026-12-24 18:00")
+    await manager.handle("1")  # the post's first button: Going
+    await manager.handle(":dm")
+    await manager.handle("/myevents")
+    assert "Picnic" in out[-1]
+    await manager.handle("/newevent Party | 2026-12-25 18:00")
+    assert "group or server" in out[-1]
+    await manager.handle("/help")
+    assert "/myevents" in out[-1] and "/newevent" not in out[-1]
+
+
+async def test_a_moderator_moderates_by_name_and_the_platform_step_is_shown(services: Services) -> None:
+    moderator, out = session(services, "moderator")
+    await moderator.handle("/mute bob 1h | spamming")
+    assert any("bob muted until" in line for line in out) and "muted for 1 hour" in out[-1]
+    await moderator.handle("/infractions bob")
+    assert "spamming" in out[-1]
+    member, member_out = session(services, "member")
+    await member.handle("/kick bob")
+    assert "Only a moderator" in member_out[-1]

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import yarl
 from aiohttp import WSMsgType, web
 
+from .conformance import Ledger, Violation
 from .discord_model import (
     ALL_PERMISSIONS,
     APP_FLAG_FOR_INTENT,
@@ -152,9 +153,11 @@ class Call:
     query: dict[str, str] = field(default_factory=dict)
     status: int = 0
     response: Any = None
+    violations: list[str] = field(default_factory=list)  # OpenAPI rules the request broke
 
     def __str__(self) -> str:
-        return f"{self.method} {self.path} -> {self.status}"
+        broke = "".join(f"\n      breaks: {rule}" for rule in self.violations)
+        return f"{self.method} {self.path} -> {self.status}{broke}"
 
 
 @dataclass
@@ -334,6 +337,7 @@ class FakeDiscord(RestMixin):
         self._interactions_by_token: dict[str, FakeInteraction] = {}
 
         self.calls: list[Call] = []
+        self.conformance = Ledger("discord")  # requests that broke Discord's OpenAPI (see conformance.py)
         self.identified_intents: int | None = None
         self.identify_payloads: list[dict[str, Any]] = []
         self.gateway_queries: list[dict[str, str]] = []
@@ -613,7 +617,7 @@ class FakeDiscord(RestMixin):
             "afk_channel_id": None,
             "afk_timeout": 300,
             "widget_enabled": False,
-            "verification_level": 1,
+            "verification_level": guild.verification_level,
             "default_message_notifications": 1,
             "explicit_content_filter": 2,
             "roles": sorted(guild.roles.values(), key=lambda r: r["position"]),
@@ -661,6 +665,15 @@ class FakeDiscord(RestMixin):
         return out
 
     # --- recording --------------------------------------------------------------------------------
+
+    @property
+    def violations(self) -> list[Violation]:
+        """OpenAPI violations not yet claimed by ``take_violations``."""
+        return list(self.conformance.violations)
+
+    def take_violations(self) -> list[Violation]:
+        """Claim the spec violations so far: for tests that send bad requests on purpose."""
+        return self.conformance.take()
 
     def calls_to(self, method: str | None, path_regex: str, *, status: int | None = None) -> list[Call]:
         """Recorded calls whose method matches (None = any) and whose path fully matches ``path_regex``."""

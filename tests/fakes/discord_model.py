@@ -263,6 +263,7 @@ P_ADD_REACTIONS = perm("add_reactions")
 P_MENTION_EVERYONE = perm("mention_everyone")
 P_SEND_POLLS = perm("send_polls")
 P_MANAGE_NICKNAMES = perm("manage_nicknames")
+P_MANAGE_GUILD = perm("manage_guild")
 
 
 # --- ids and time -------------------------------------------------------------------------------
@@ -313,6 +314,7 @@ class FakeGuild:
     scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
     features: list[str] = field(default_factory=list)
     bot_role_id: int | None = None
+    verification_level: int = 1  # 0 none … 4 very high (PATCH /guilds/{id} changes it)
 
     def member_role_ids(self, user_id: int) -> list[int]:
         member = self.members.get(user_id)

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from aiohttp import web
 from multidict import CIMultiDict
 
+from .conformance import shorten
 from .discord_model import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -32,6 +33,7 @@ from .discord_model import (
     P_KICK,
     P_MANAGE_CHANNELS,
     P_MANAGE_EVENTS,
+    P_MANAGE_GUILD,
     P_MANAGE_MESSAGES,
     P_MANAGE_NICKNAMES,
     P_MANAGE_ROLES,
@@ -66,6 +68,7 @@ from .discord_model import (
     validate_command,
     walk_components,
 )
+from .discord_spec import DiscordSpec
 
 if TYPE_CHECKING:
     from .discord import Call, FakeInteraction, StoredMessage
@@ -149,6 +152,7 @@ class RestMixin:
         ("PATCH", "/webhooks/{app_id}/{token}/messages/{message_id}", "_r_webhook_message_edit"),
         ("DELETE", "/webhooks/{app_id}/{token}/messages/{message_id}", "_r_webhook_message_delete"),
         ("GET", "/guilds/{guild_id}", "_r_guild_get"),
+        ("PATCH", "/guilds/{guild_id}", "_r_guild_patch"),
         ("GET", "/guilds/{guild_id}/channels", "_r_guild_channels"),
         ("GET", "/guilds/{guild_id}/roles", "_r_guild_roles"),
         ("POST", "/guilds/{guild_id}/roles", "_r_role_create"),
@@ -242,6 +246,13 @@ class RestMixin:
         extra_headers: dict[str, str] = {}
         try:
             call.json, call.files = await self._read_body(request)
+            problems = DiscordSpec.load().check(request.method, path, call.query, call.json)
+            if problems:
+                call.violations = [p.rule for p in problems]
+                body = f" {shorten(call.json)}" if call.json is not None else ""
+                shown = f"{request.method} {request.path_qs}{body}"
+                self.conformance.record(shown, call.violations)  # type: ignore[attr-defined]
+                raise problems[0].error
             handler, params = self._match(request.method, path)
             if not _NO_AUTH.fullmatch(path) and request.headers.get("Authorization") != f"Bot {self.token}":  # type: ignore[attr-defined]
                 raise ApiError(401, 0, "401: Unauthorized")
@@ -374,6 +385,10 @@ class RestMixin:
             )
             if total > 6000:
                 raise form_error(["embeds", i], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+        if body.get("poll") is not None:
+            if not creating:
+                raise form_error(["poll"], "MESSAGE_POLL_CANNOT_BE_EDITED", "Polls cannot be edited")
+            self._validate_poll(body["poll"])
         if not flags & FLAG_COMPONENTS_V2 and len(components) > 5:
             raise form_error(["components"], "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
         seen: set[str] = set()
@@ -390,6 +405,40 @@ class RestMixin:
                     ["components"], "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
                 )
             seen.add(cid)
+
+    @staticmethod
+    def _validate_poll(poll: Any) -> None:
+        """A poll create request (PollCreateRequest in the OpenAPI spec; answer texts ≤ 55 as Discord enforces)."""
+        if not isinstance(poll, dict):
+            raise form_error(["poll"], "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
+        question = (poll.get("question") or {}).get("text")
+        if not isinstance(question, str) or not 1 <= len(question) <= 300:
+            raise form_error(
+                ["poll", "question", "text"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 300 in length."
+            )
+        answers = poll.get("answers")
+        if not isinstance(answers, list) or not 1 <= len(answers) <= 10:
+            raise form_error(["poll", "answers"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 10 in length.")
+        for i, answer in enumerate(answers):
+            text = ((answer or {}).get("poll_media") or {}).get("text")
+            if not isinstance(text, str) or not 1 <= len(text) <= 55:
+                raise form_error(
+                    ["poll", "answers", i, "poll_media", "text"], "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 55 in length.",
+                )  # fmt: skip
+        duration = poll.get("duration")
+        if duration is not None and (
+            isinstance(duration, bool)
+            or not isinstance(duration, int | float)
+            or duration != int(duration)
+            or not 1 <= duration <= 768
+        ):
+            raise form_error(["poll", "duration"], "NUMBER_TYPE_MAX", "Must be a whole number between 1 and 768.")
+        multiselect = poll.get("allow_multiselect")
+        if multiselect is not None and not isinstance(multiselect, bool):
+            raise form_error(["poll", "allow_multiselect"], "BASE_TYPE_BOOLEAN", "Must be either true or false.")
+        if poll.get("layout_type") not in (None, 1):
+            raise form_error(["poll", "layout_type"], "BASE_TYPE_CHOICES", "Value must be one of (1,).")
 
     # --- users, app, gateway ----------------------------------------------------------------------
 
@@ -929,6 +978,25 @@ class RestMixin:
             out["approximate_member_count"] = len(guild.members)
             out["approximate_presence_count"] = 0
         return out
+
+    async def _r_guild_patch(self, call: Call, guild_id: str) -> Any:
+        """Modify Guild: needs Manage Server; only the fields a bot here changes are kept (verification level,
+        name), each validated as Discord does (VerificationLevels 0–4, name 2–100)."""
+        guild = self._guild(guild_id)
+        self._require(guild, None, P_MANAGE_GUILD)
+        body = call.json or {}
+        if "verification_level" in body:
+            level = body["verification_level"]
+            if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= 4:
+                raise form_error(["verification_level"], "BASE_TYPE_CHOICES", "Value must be one of {0, 1, 2, 3, 4}.")
+            guild.verification_level = level
+        if "name" in body:
+            if not isinstance(body["name"], str) or not 2 <= len(body["name"]) <= 100:
+                raise form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length.")
+            guild.name = body["name"]
+        payload = self.guild_payload(guild.id)  # type: ignore[attr-defined]
+        await self._echo("GUILD_UPDATE", payload)  # type: ignore[attr-defined]
+        return payload
 
     async def _r_guild_channels(self, call: Call, guild_id: str) -> Any:
         return list(self._guild(guild_id).channels.values())

@@ -24,7 +24,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .conformance import Ledger, Violation, shorten
 from .telegram_methods import TRUE_METHODS, BotApiMethods
+from .telegram_spec import TelegramSpec
 from .telegram_updates import UpdateBuilders, member_json
 from .telegram_wire import ApiError, FloodLimiter, bad_request, decode_params
 
@@ -45,6 +47,7 @@ class Call:
     status: int = 200
     result: Any = None  # the "result" answered when ok
     description: str | None = None  # the error answered when not ok
+    violations: list[str] = field(default_factory=list)  # Bot API spec rules the request broke
 
     @property
     def ok(self) -> bool:
@@ -59,7 +62,8 @@ class Call:
         shown = {k: (v[:80] + "…" if isinstance(v, str) and len(v) > 80 else v) for k, v in self.params.items()}
         extra = f" files={list(self.files)}" if self.files else ""
         err = f" {self.description!r}" if self.description else ""
-        return f"{self.method} -> {self.status}{err} {shown}{extra}"
+        broke = "".join(f"\n      breaks: {rule}" for rule in self.violations)
+        return f"{self.method} -> {self.status}{err} {shown}{extra}{broke}"
 
 
 @dataclass
@@ -103,9 +107,11 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         self.long_poll_cap = long_poll_cap
         self.url = ""  # set by start()
         self.calls: list[Call] = []
+        self.conformance = Ledger("telegram")  # requests that broke the Bot API spec (see conformance.py)
         self.dropped: list[dict[str, Any]] = []  # updates discarded because of allowed_updates
         self.allowed_updates: list[str] | None = None  # as last given to getUpdates
         self.messages: dict[tuple[Any, int], dict[str, Any]] = {}  # (chat id, message id) -> Message
+        self.deleted: list[tuple[Any, int]] = []  # (chat id, message id) of messages the bot deleted
         self.polls: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}  # file_id -> uploaded bytes
         self.webhook_url = ""
@@ -166,6 +172,15 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         await self.close()
 
     # --- recording and assertions ---------------------------------------------------------------
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Bot API spec violations not yet claimed by ``take_violations``."""
+        return list(self.conformance.violations)
+
+    def take_violations(self) -> list[Violation]:
+        """Claim the spec violations so far: for tests that send bad requests on purpose."""
+        return self.conformance.take()
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
@@ -375,6 +390,11 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
             call.filenames = {k: filename for k, (filename, _, _) in uploads.items()}
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
+            problems = TelegramSpec.load().check(name, raw, uploads)
+            if problems:
+                call.violations = [p.rule for p in problems]
+                self.conformance.record(self._describe(name, raw, uploads), call.violations)
+                raise problems[0].error()
             if handler is None:
                 raise ApiError(404, "Not Found")
             call.params = decode_params(canonical, raw)
@@ -395,6 +415,12 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         async with self._calls_changed:
             self._calls_changed.notify_all()
         return self._json(body, status)
+
+    @staticmethod
+    def _describe(method: str, raw: dict[str, Any], uploads: dict[str, Any]) -> str:
+        shown = " ".join(f"{k}={shorten(v, 120)}" for k, v in raw.items())
+        files = f" files={sorted(uploads)}" if uploads else ""
+        return f"{method} {shown}{files}".rstrip()
 
     @staticmethod
     async def _read(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str | None, str, bytes]]]:

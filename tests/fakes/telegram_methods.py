@@ -34,6 +34,7 @@ class BotApiMethods:
     messages: dict[tuple[Any, int], dict[str, Any]]
     polls: dict[str, dict[str, Any]]
     files: dict[str, bytes]
+    deleted: list[tuple[Any, int]]
     _ids: itertools.count[int]
     _serial: itertools.count[int]
     _chat_info: dict[Any, dict[str, Any]]
@@ -226,10 +227,25 @@ class BotApiMethods:
         msg = self._editable(p)
         return True if msg is None else self._apply_edit(msg, p)
 
+    def _may_delete(self, chat: dict[str, Any], msg: dict[str, Any]) -> bool:
+        """Bots delete their own messages, and others' in groups only as an administrator with
+        can_delete_messages (or the creator); nothing older than 48 hours."""
+        if now() - int(msg.get("date", now())) > 48 * 3600:
+            return False
+        if msg.get("from", {}).get("id") == self.bot_id or chat["type"] == "private":
+            return True
+        me = self.member(chat["id"], self.bot_id)
+        return me["status"] == "creator" or (me["status"] == "administrator" and bool(me.get("can_delete_messages")))
+
     def _api_deleteMessage(self, p: dict, u: dict) -> bool:
         chat = self._target_chat(p)
-        if self.messages.pop((chat["id"], p.get("message_id", 0)), None) is None:
+        msg = self.messages.get((chat["id"], p.get("message_id", 0)))
+        if msg is None:
             raise bad_request("message to delete not found")
+        if not self._may_delete(chat, msg):
+            raise bad_request("message can't be deleted")
+        del self.messages[(chat["id"], msg["message_id"])]
+        self.deleted.append((chat["id"], msg["message_id"]))
         return True
 
     def _api_deleteMessages(self, p: dict, u: dict) -> bool:
@@ -237,8 +253,13 @@ class BotApiMethods:
         ids = p.get("message_ids")
         if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
             raise bad_request("message_ids must contain 1-100 identifiers")
-        for mid in ids:  # like the API: missing messages are skipped silently
-            self.messages.pop((chat["id"], mid), None)
+        found = [self.messages[(chat["id"], mid)] for mid in ids if (chat["id"], mid) in self.messages]
+        if found and not any(self._may_delete(chat, m) for m in found):
+            raise bad_request("message can't be deleted")
+        for msg in found:  # like the API: missing (and undeletable) messages are skipped silently
+            if self._may_delete(chat, msg):
+                del self.messages[(chat["id"], msg["message_id"])]
+                self.deleted.append((chat["id"], msg["message_id"]))
         return True
 
     def _api_answerCallbackQuery(self, p: dict, u: dict) -> bool:
@@ -288,6 +309,17 @@ class BotApiMethods:
             raise bad_request("poll can't have more than 12 options")
         if any(not 1 <= len(t.strip()) <= 100 for t in texts):
             raise bad_request("poll options length must not exceed 100")
+        if len({t.strip() for t in texts}) != len(texts):
+            raise bad_request("POLL_OPTION_DUPLICATE")
+        if "open_period" in p and "close_date" in p:
+            raise bad_request("can't use open_period and close_date together")
+        if "open_period" in p and not 5 <= p["open_period"] <= 2628000:
+            raise bad_request("open_period must be between 5 and 2628000 seconds")
+        if "close_date" in p and not 5 <= p["close_date"] - now() <= 2628000:
+            raise bad_request("close_date must be between 5 and 2628000 seconds in the future")
+        description = p.get("description")
+        if description is not None and len(description) > 1024:
+            raise bad_request("poll description is too long")
         kind = p.get("type", "regular")
         poll = {
             "id": str(next(self._serial)),
@@ -301,14 +333,20 @@ class BotApiMethods:
             "allows_revoting": p.get("allows_revoting", kind != "quiz"),
             "members_only": p.get("members_only", False),
         }
+        for field in ("open_period", "close_date"):
+            if field in p:
+                poll[field] = p[field]
         self.polls[poll["id"]] = poll
-        return self._send(p, chat, poll=poll)
+        shown = dict(poll, description=description) if description else poll  # in the Message's poll only
+        return self._send(p, chat, poll=shown)
 
     def _api_stopPoll(self, p: dict, u: dict) -> dict[str, Any]:
         chat = self._target_chat(p)
         msg = self.messages.get((chat["id"], p.get("message_id", 0)))
         if msg is None or "poll" not in msg:
             raise bad_request("message with poll to stop not found")
+        if msg.get("from", {}).get("id") != self.bot_id:
+            raise bad_request("message can't be edited")
         poll = self.polls[msg["poll"]["id"]]
         if poll["is_closed"]:
             raise bad_request("poll has already been closed")

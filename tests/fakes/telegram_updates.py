@@ -228,6 +228,8 @@ class UpdateBuilders:
     def poll_update(self, poll_id: str, voter_counts: Iterable[int]) -> dict[str, Any]:
         """New vote counts for a poll the bot sent (anonymous polls give only this, no poll_answer)."""
         poll = self.polls[poll_id]
+        if poll["is_closed"]:
+            raise ValueError("a closed poll's counts no longer change")
         for option, count in zip(poll["options"], voter_counts, strict=True):
             option["voter_count"] = count
         poll["total_voter_count"] = sum(o["voter_count"] for o in poll["options"])
@@ -235,8 +237,15 @@ class UpdateBuilders:
 
     def poll_answer_update(self, poll_id: str, user_id: int, option_ids: Iterable[int]) -> dict[str, Any]:
         """A ``poll_answer`` (non-anonymous polls only); empty option_ids = vote retracted."""
-        options = self.polls[poll_id]["options"]
+        poll = self.polls[poll_id]
+        if poll["is_anonymous"]:
+            raise ValueError("anonymous polls deliver no poll_answer updates, only poll updates with counts")
+        if poll["is_closed"]:
+            raise ValueError("a closed poll takes no more answers")
+        options = poll["options"]
         ids = list(option_ids)
+        if len(ids) > 1 and not poll["allows_multiple_answers"]:
+            raise ValueError("a single-answer poll takes one option")
         payload = {
             "poll_id": poll_id,
             "user": self.user(user_id),

@@ -249,6 +249,8 @@ async def test_unknown_routes_answer_404_and_wait_for_lists_calls_on_timeout(fak
             await fake.wait_for("POST", r"/never", timeout=0.05)
     (call,) = fake.calls_to("GET", r"/nope/\d+")
     assert call.response == {"message": "404: Not Found", "code": 0}
+    (violation,) = fake.take_violations()  # not in Discord's OpenAPI either: claimed, it was on purpose
+    assert violation.rule == "GET /nope/1: no such route in Discord's OpenAPI"
 
 
 async def test_moderation_routes_enforce_permissions_and_role_hierarchy(fake: FakeDiscord) -> None:
@@ -269,6 +271,24 @@ async def test_moderation_routes_enforce_permissions_and_role_hierarchy(fake: Fa
     assert patch.json["communication_disabled_until"] is not None and patch.headers["X-Audit-Log-Reason"] == "flood"
     assert fake.guilds[GUILD].members[ALICE]["roles"] == [str(MOD_ROLE)]
     assert BOB in fake.guilds[GUILD].members
+
+
+@pytest.mark.allow_violations  # a deliberately invalid level: the spec check and the fake both refuse it
+async def test_guild_verification_level_needs_manage_server_and_a_valid_level(fake: FakeDiscord) -> None:
+    client, _ = make_client()
+    async with fake.running(client):
+        guild = client.get_guild(GUILD)
+        assert guild is not None
+        with pytest.raises(discord.Forbidden):  # the default bot role lacks Manage Server
+            await guild.edit(verification_level=discord.VerificationLevel.high)
+        role = fake.guilds[GUILD].roles[fake.bot_role_id(GUILD)]  # type: ignore[index]
+        role["permissions"] = int(role["permissions"]) | (1 << 5)  # manage_guild
+        await guild.edit(verification_level=discord.VerificationLevel.high)
+        with pytest.raises(discord.HTTPException) as bad:
+            await client.http.request(
+                discord.http.Route("PATCH", "/guilds/{g}", g=GUILD), json={"verification_level": 9}
+            )
+    assert fake.guilds[GUILD].verification_level == 3 and bad.value.code == 50035
 
 
 async def test_autocomplete_and_modal_round_trips_and_invalid_choices(fake: FakeDiscord) -> None:

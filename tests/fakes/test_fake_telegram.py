@@ -82,6 +82,8 @@ async def test_unknown_method_is_404_json_and_recorded(tg: FakeTelegram) -> None
         assert r.headers["Content-Type"] == "application/json"
         assert await r.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
     assert tg.calls_to("noSuchMethod")[0].status == 404
+    (violation,) = tg.take_violations()
+    assert violation.rule == "noSuchMethod: no such method in the Bot API 10.1 spec"
 
 
 async def test_json_bodies_are_accepted_like_the_real_api(tg: FakeTelegram) -> None:
@@ -135,6 +137,8 @@ async def test_invalid_html_is_rejected_with_bad_request(tg: FakeTelegram, text:
         with pytest.raises(BadRequest, match=f"(?i){error}"):  # PTB re-capitalises the description
             await bot.send_message(GROUP, text, parse_mode="HTML")
     assert tg.calls_to("sendMessage")[0].description.startswith("Bad Request: can't parse entities: ")
+    (violation,) = tg.take_violations()
+    assert violation.rule.startswith("sendMessage.text: invalid HTML (parse_mode=HTML): can't parse entities: ")
 
 
 async def test_message_length_and_emptiness_are_checked(tg: FakeTelegram) -> None:
@@ -144,6 +148,10 @@ async def test_message_length_and_emptiness_are_checked(tg: FakeTelegram) -> Non
         with pytest.raises(BadRequest, match="text is empty"):
             await bot.send_message(GROUP, "<b> </b>", parse_mode="HTML")
         await bot.send_message(GROUP, "<b>" + "x" * 4096 + "</b>", parse_mode="HTML")  # limit is on visible text
+    assert [v.rule for v in tg.take_violations()] == [
+        "sendMessage.text: 4097 characters after entities parsing, the Bot API allows 1-4096",
+        "sendMessage.text: 0 characters after entities parsing, the Bot API allows 1-4096",
+    ]
 
 
 async def test_injected_429_surfaces_as_retry_after(tg: FakeTelegram) -> None:
@@ -253,6 +261,20 @@ async def test_members_table_drives_get_chat_member_and_moderation(tg: FakeTeleg
     assert chat.type == "supergroup" and chat.permissions.can_send_messages is True
 
 
+async def test_deleting_others_messages_needs_the_delete_right_and_skips_what_is_gone(tg: FakeTelegram) -> None:
+    first = tg.message_update(GROUP, 5, "one")["message"]["message_id"]
+    second = tg.message_update(GROUP, 5, "two")["message"]["message_id"]
+    async with make_bot(tg) as bot:
+        tg.set_member(GROUP, tg.bot_id, "administrator", can_delete_messages=False)
+        with pytest.raises(BadRequest, match="can't be deleted"):
+            await bot.delete_messages(GROUP, [first, second])
+        tg.set_member(GROUP, tg.bot_id, "administrator")
+        assert await bot.delete_messages(GROUP, [first, second, 9999])  # the unknown id is skipped
+        with pytest.raises(BadRequest, match="not found"):
+            await bot.delete_message(GROUP, first)
+    assert tg.deleted == [(GROUP, first), (GROUP, second)]
+
+
 async def test_documents_are_uploaded_multipart_and_downloadable(tg: FakeTelegram) -> None:
     async with make_bot(tg) as bot:
         msg = await bot.send_document(
@@ -280,6 +302,10 @@ async def test_commands_are_stored_per_scope_and_language(tg: FakeTelegram) -> N
         de = await bot.get_my_commands(scope=BotCommandScopeAllGroupChats(), language_code="de")
     assert [c.command for c in de] == ["event"]
     assert tg.commands() == [{"command": "help", "description": "Help"}]
+    (violation,) = tg.take_violations()
+    assert violation.rule == (
+        "setMyCommands.commands[0].command: 'Help' has characters outside [a-z0-9_]* (BotCommand.command)"
+    )
 
 
 async def test_application_receives_pushed_help_command(tg: FakeTelegram) -> None:

@@ -68,3 +68,25 @@ def test_the_guard_sees_what_it_forbids(tmp_path: Path) -> None:
         "reply = message.text  # not SQL\n"
     )
     assert sorted(f.split(":")[0] for f in findings(sample)) == ["1", "2", "3", "3", "4", "5"]
+
+
+# Tests that stay on SQLite on purpose, with the reason.
+SQLITE_ONLY_TESTS = {"tests/test_crash_fanout.py": "kill -9 and PRAGMA integrity_check: SQLite's crash safety"}
+
+
+def test_tests_build_their_settings_on_the_engine_fixture() -> None:
+    """`Settings(data_dir=…)` without `database_url` quietly runs on SQLite only: build settings with the
+    `make_settings` / `settings` fixtures (tests/conftest.py), or say why not with `# sqlite only: <why>`."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        name = str(path.relative_to(ROOT))
+        if name in SQLITE_ONLY_TESTS:
+            continue
+        text = path.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Settings":
+                given = {k.arg for k in node.keywords}
+                if "data_dir" in given and "database_url" not in given and "sqlite only:" not in lines[node.lineno - 1]:
+                    found.append(f"{name}:{node.lineno}")
+    assert not found, "these tests would run on SQLite only:\n" + "\n".join(found)

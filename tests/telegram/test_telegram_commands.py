@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import psutil
 import pytest
 
+from bot.app import Services
 from bot.telegram.application import TelegramRuntime
+from bot.telegram.ratelimit import HearthRateLimiter
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram.conftest import GROUP, OWNER, Waits
 
@@ -129,3 +134,23 @@ async def test_command_menus_are_set_per_scope_and_language(
     assert not {"settimezone", "newevent"} & {c["command"] for c in everyone}
     assert {"settimezone", "setup", "help"} <= {c["command"] for c in admins}
     assert any(expected in c["description"] for c in everyone)
+
+
+def connections_to(url: str) -> list[object]:
+    port = int(url.rsplit(":", 1)[1])
+    return [
+        c
+        for c in psutil.Process().net_connections(kind="tcp")
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    ]
+
+
+async def test_stopping_while_command_menus_are_being_set_closes_every_connection(
+    tg_services: Services, tg: FakeTelegram, waits: Waits
+) -> None:
+    rt = TelegramRuntime(tg_services, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=waits.sleep))
+    await rt.start()
+    await rt.stop()  # at once: the 12 setMyCommands calls start() began in the background are under way
+    while tg_services._tasks:
+        await asyncio.gather(*list(tg_services._tasks), return_exceptions=True)
+    assert connections_to(tg.url) == []  # a menu request finishing after shutdown() used to leave its socket open

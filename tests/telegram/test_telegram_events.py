@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from bot.telegram.application import TelegramRuntime
 from bot.telegram.ratelimit import HearthRateLimiter
 from config.settings import Settings
 from storage.tables import event_reminders
-from tests.databases import Database
+from tests.conftest import MakeSettings
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram.conftest import GROUP, OWNER, TOKEN, Waits
 
@@ -26,17 +25,14 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 STARTS = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
 
 
+def settings_for(make_settings: MakeSettings, tg: FakeTelegram) -> Settings:
+    return make_settings(telegram_token=SecretStr(TOKEN), telegram_api_base=tg.url, owners=(f"telegram:{OWNER}",))
+
+
 @pytest.fixture
-def settings(tmp_path: Path, tg: FakeTelegram, database: Database) -> Settings:
+def settings(make_settings: MakeSettings, tg: FakeTelegram) -> Settings:
     """One bot's settings, kept across its restarts in a test."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database.url,
-        telegram_token=SecretStr(TOKEN),
-        telegram_api_base=tg.url,
-        owners=(f"telegram:{OWNER}",),
-        _env_file=None,
-    )  # type: ignore[call-arg]
+    return settings_for(make_settings, tg)
 
 
 class Bot:

@@ -1,4 +1,4 @@
-"""Reading event times, durations and reminder offsets in en/fi/de/ru (cogs/events/timeparse.py)."""
+"""Reading event times, durations and reminder offsets in en/fi/de/ru (cogs/dispatch/timeparse.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.errors import BadArgument
-from cogs.events.timeparse import (
+from cogs.dispatch.timeparse import (
     DEFAULT_OFFSETS,
     DURATION_EXAMPLE,
     WHEN_EXAMPLES,

@@ -1,4 +1,4 @@
-"""Reading event times, durations and reminder offsets typed by members, in en, fi, de and ru.
+"""Reading times, durations and reminder offsets typed by members, in en, fi, de and ru (events, polls, …).
 
 `parse_when` returns aware UTC. Dates are dateparser's job; this module only normalises the idioms
 dateparser misreads (measured with dateparser 1.5: "huomenna klo 18" → 12:00, "morgen 18 Uhr" →
@@ -30,7 +30,6 @@ from dateutil.relativedelta import relativedelta
 
 from bot.core.errors import BadArgument
 from bot.core.i18n import DEFAULT_LOCALE, LOCALES, t_
-from cogs.events.recurrence import to_utc
 
 MAX_AHEAD = relativedelta(years=2)
 MAX_DURATION = timedelta(weeks=4)
@@ -89,6 +88,11 @@ _WEEKDAYS: dict[str, tuple[str, str, str]] = {
 _DAY_MONTH = re.compile(r"(?:(?:am|den|on)\s+)*(?P<d>\d{1,2})\.(?P<mo>\d{1,2})(?:\.(?P<y>\d{4})?)?", re.IGNORECASE)
 _DAY_WORDS = {"fi": {"ylihuomenna": "2 päivän päästä"}}  # idioms dateparser lacks
 _PARSERS = ["relative-time", "custom-formats", "absolute-time"]  # no unix timestamps, no "1830"
+
+
+def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    """Naive wall time in `zone` → aware UTC (gap: shift forward; fold: first occurrence)."""
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 class _NoTime(Exception):
@@ -288,29 +292,34 @@ _STEP = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1
 _PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([^\W\d_]+)", re.IGNORECASE)
 
 
-def parse_duration(text: str) -> timedelta:
-    """`30m`, `2h`, `1h30m`, `1,5h`, `2 h`, `1d`, `1w`; a bare number is minutes. 0 < result ≤ 4 weeks."""
+def read_duration(text: str) -> timedelta:
+    """`30m`, `2h`, `1h30m`, `1,5h`, `2 h`, `1d`, `1w`; a bare number is minutes. Any length: callers bound
+    it (BadArgument when it cannot be read)."""
     cleaned = _clean(text).lower()
     refuse = BadArgument(
         t_("I could not read “{text}” as a duration. Try {example}.", text=_shown(cleaned), example=DURATION_EXAMPLE)
     )
     if re.fullmatch(r"\d+", cleaned):
-        total = timedelta(minutes=int(cleaned))
-    else:
-        if not re.fullmatch(r"(?:\d+(?:[.,]\d+)?\s*[^\W\d_]+\s*)+", cleaned):
+        return timedelta(minutes=int(cleaned))
+    if not re.fullmatch(r"(?:\d+(?:[.,]\d+)?\s*[^\W\d_]+\s*)+", cleaned):
+        raise refuse
+    total = timedelta()
+    for part in _PART.finditer(cleaned):
+        unit = _UNIT_OF.get(part[2])
+        if unit is None:
             raise refuse
-        total = timedelta()
-        for part in _PART.finditer(cleaned):
-            unit = _UNIT_OF.get(part[2])
-            if unit is None:
-                raise refuse
-            total += _STEP[unit] * float(part[1].replace(",", "."))
-        total = timedelta(seconds=round(total.total_seconds()))
+        total += _STEP[unit] * float(part[1].replace(",", "."))
+    return timedelta(seconds=round(total.total_seconds()))
+
+
+def parse_duration(text: str) -> timedelta:
+    """`read_duration`, and 0 < result ≤ 4 weeks."""
+    total = read_duration(text)
     if not timedelta() < total <= MAX_DURATION:
         raise BadArgument(
             t_(
                 "“{text}” is out of range: a duration must be longer than zero and at most 4 weeks. Try {example}.",
-                text=_shown(cleaned),
+                text=_shown(_clean(text).lower()),
                 example=DURATION_EXAMPLE,
             )
         )
