@@ -232,6 +232,53 @@ def export_survey(ctx: click.Context, number: int, out: str) -> None:
     _export(ctx, "survey", number, out)
 
 
+@export.command("feedback")
+@click.option("--community", type=int, default=None, help="Community id (needed when there are several).")
+@click.option("--out", default=".", show_default=True, help="Folder for the CSV file.")
+@click.option("--names", is_flag=True, help="Authors by name instead of pseudonymous ids (never anonymous ones).")
+@click.pass_context
+def export_feedback(ctx: click.Context, community: int | None, out: str, names: bool) -> None:
+    """The feedback "product proposals" CSV: every item with votes, category, status, times, the latest reply
+    and a short quote (the same file as feedback.csv in `hearth export`)."""
+    settings = _settings(ctx)
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from bot.app import build_services
+    from storage.tables.community import communities
+
+    async def read() -> tuple[int | None, list[list[str]], str]:
+        services = await build_services(settings)
+        try:
+            async with services.engine.connect() as conn:
+                known = list((await conn.execute(sa.select(communities.c.id).order_by(communities.c.id))).scalars())
+            chosen = community if community is not None else (known[0] if len(known) == 1 else None)
+            if chosen is None or chosen not in known:
+                return None, [], ", ".join(map(str, known)) or "none"
+            rows = [row async for chunk in services.feedback.export.rows(chosen, names) for row in chunk]
+            return chosen, [list(r) for r in rows], ""
+        finally:
+            await services.engine.dispose()
+
+    chosen, rows, known = asyncio.run(read())
+    if chosen is None:
+        click.echo(f"hearth: choose a community with --community (known: {known})", err=True)
+        ctx.exit(1)
+        return
+    import csv
+
+    from cogs.feedback.export import COLUMNS
+
+    path = Path(out) / "feedback.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+    click.echo(f"{path}  {len(rows):,} feedback item{'' if len(rows) == 1 else 's'}")
+
+
 def main() -> None:
     cli(prog_name="hearth")
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import EventHub, MemberErased, MembersMerged
+from bot.core.hub import ActivityWritten, EventHub, MemberErased, MemberJoined, MemberLeft, MembersMerged
 from bot.core.outbound import Messenger
 from bot.platform import PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
@@ -30,8 +30,10 @@ from cogs.community.directory import Directory
 from cogs.community.service import CommunityService
 from cogs.dispatch.dispatcher import Dispatcher
 from cogs.events import commands as event_commands
+from cogs.events.models import EventCreated
 from cogs.events.reminders import ReminderService
 from cogs.events.service import EventService
+from cogs.feedback.feature import Feedback, build_feedback
 from cogs.help import commands as help_commands
 from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
@@ -39,6 +41,11 @@ from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.moderation import commands as moderation_commands
 from cogs.moderation.feature import Moderation
+from cogs.onboarding import commands as onboarding_commands
+from cogs.onboarding.context import Context as OnboardingContext
+from cogs.onboarding.models import JoinRequested
+from cogs.onboarding.service import OnboardingService
+from cogs.onboarding.setup import SetupService as OnboardingSetup
 from cogs.outbox.service import Outbox
 from cogs.polls import commands as poll_commands
 from cogs.polls.models import NativeCountsSeen, NativeVoteSeen
@@ -55,9 +62,11 @@ from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
 from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
+from storage.feedback import FeedbackData, SqlFeedbackRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
 from storage.moderation import ModerationData, SqlModerationRepo
+from storage.onboarding import OnboardingData, SqlOnboardingRepo
 from storage.outbox import OutboxData, SqlOutboxRepo
 from storage.polls import PollsData, SqlPollRepo, SqlSurveyRepo
 
@@ -95,6 +104,8 @@ class Services:
     surveys: SurveyService = field(init=False)  # set by wire_polls
     poll_results: PollResults = field(init=False)  # set by wire_polls: what the digest reads
     moderation: Moderation = field(init=False)  # set by wire_moderation
+    onboarding: OnboardingService = field(init=False)  # set by wire_onboarding; `.funnel` is a FunnelReader
+    feedback: Feedback = field(init=False)  # set by wire_feedback (`hearth export feedback`, the digest's port)
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
     after_ready: list[Work] = field(default_factory=list)
@@ -228,15 +239,60 @@ def wire_moderation(s: Services) -> None:
     s.before_stop.append(moderation.drain)
 
 
+def wire_onboarding(s: Services) -> None:
+    ctx = OnboardingContext(
+        repo=SqlOnboardingRepo(s.engine),
+        members=s.members,
+        communities=s.communities,
+        events=SqlEventRepo(s.engine),
+        outbox=s.outbox,
+        messengers=s.messengers.get,
+        capabilities=s.capabilities,
+        registry=s.registry,
+        clock=s.clock,
+        hub=s.hub,
+        timer=s.scheduler,
+        marks=s.cursors,
+    )
+    service = OnboardingService(ctx)
+    onboarding_commands.register(s.registry, service, OnboardingSetup(ctx, service.welcome, service.interests))
+    s.hub.subscribe(MemberJoined, service.on_join)
+    s.hub.subscribe(MemberLeft, service.on_leave)
+    s.hub.subscribe(JoinRequested, service.on_request)
+    s.hub.subscribe(ActivityWritten, service.on_activity)
+    s.hub.subscribe(EventCreated, service.on_event)
+    s.hub.subscribe(MembersMerged, service.on_merged)
+    s.member_data.register(OnboardingData())
+    s.onboarding = service
+    # Backfill (once), journeys brought up to date, overdue time limits and nudges; then a refresh of
+    # "active in week 2" and "regular" from the rollups every six hours.
+    s.after_ready.append(service.start)
+    s.periodic.append(("onboarding:journeys", 6 * 3600, service.refresh))
+    s.before_stop.append(service.drain)
+
+
+def wire_feedback(s: Services) -> None:
+    s.feedback = build_feedback(SqlFeedbackRepo(s.engine), s.communities, s.outbox, s.messengers.get, s.hub, s.spawn)
+    s.feedback.register(s.registry)
+    data = FeedbackData()  # remembers erased authors' items, whose channel posts then drop the name
+    s.member_data.register(data)
+    s.hub.subscribe(MemberErased, lambda _erased: s.feedback.service.refresh_posts(data.take_erased_items()))
+    s.exports.register(s.feedback.export)  # feedback.csv in /export and hearth export
+    s.privacy.content_erasers.append(s.feedback.service.erase_content)  # /privacy delete, feedback too
+    s.periodic.append(("feedback:drafts", 3600, lambda: s.feedback.service.purge_drafts(s.clock.now())))
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
     wire_members,
     wire_community,
     wire_events,
+    wire_onboarding,
     wire_privacy,
     wire_polls,
     wire_moderation,
+    wire_feedback,
 )
 
 

@@ -7,8 +7,20 @@ from pathlib import Path
 
 from rich.markup import escape
 
+from bot.core.i18n import Text
 from bot.core.outbound import Button, OutMessage
 from bot.core.targets import Target
+
+
+def toggles(message: OutMessage) -> list[Button]:
+    """A `Select` shown as one numbered toggle per option (✅ on the chosen ones)."""
+    select = message.select
+    if select is None:
+        return []
+    return [
+        Button(Text("✅ {label}" if o.selected else "{label}", {"label": o.label}), select.toggle_action(o.value))
+        for o in select.options
+    ]
 
 
 def render(message: OutMessage, locale: str) -> str:
@@ -25,7 +37,7 @@ class ConsoleMessenger:
     async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:
         prefix = "[dim](DM)[/dim] " if target.dm else ""
         self.write(prefix + render(message, locale))
-        flat = [b for row in message.buttons for b in row]
+        flat = [b for row in message.buttons for b in row] + toggles(message)
         if flat:
             # Numbers run on across one answer's messages, so every button on screen can be pressed.
             first = len(self.buttons) + 1

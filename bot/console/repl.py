@@ -106,7 +106,7 @@ class ConsoleSession:
         await self._show(answer)
 
     async def _show(self, answer: object) -> None:
-        if any(m.buttons for m in answer.messages):  # type: ignore[attr-defined]
+        if any(m.buttons or m.select for m in answer.messages):  # type: ignore[attr-defined]
             self.messenger.buttons = []  # a new set of buttons replaces the old one
         for message in answer.messages:  # type: ignore[attr-defined]
             await self.messenger.send(self.place.channel, message, answer.locale)  # type: ignore[attr-defined]

@@ -12,8 +12,9 @@ T = TypeVar("T")
 
 class Capabilities:
     def __init__(self) -> None:
-        self._impls: dict[tuple[str, type], Any] = {}
+        self._impls: dict[tuple[str, object], Any] = {}
 
+    # A Protocol class as `type[T]` needs mypy's type-abstract check off (pyproject.toml says why).
     def provide(self, platform: str, port: type[T], impl: T) -> None:
         self._impls[(platform, port)] = impl
 

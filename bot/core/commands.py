@@ -69,7 +69,7 @@ class MessageRef:
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    name: str  # lower-case ascii, Discord option rules (1–32 chars)
+    name: str  # lower-case ascii, Discord option rules (1–32 chars); a Python keyword (`from`) is fine
     kind: ArgKind
     description: Text
     required: bool = True
@@ -176,7 +176,9 @@ class CommandSpec:
     handler: Handler
     role: Role = Role.MEMBER
     discord: tuple[str, ...] = ()  # slash path, e.g. ("setup", "timezone"); () = not on Discord
-    telegram: tuple[str, ...] = ()  # flat names, first is canonical, e.g. ("help", "start")
+    # Flat names, first is canonical, e.g. ("help", "start"). A two-word name ("export feedback") is a
+    # subcommand: `/export feedback` runs it, and several features can share the first word.
+    telegram: tuple[str, ...] = ()
     args: tuple[Arg, ...] = ()
     where: Where = Where.GROUP
     needs_community: bool = True  # the handler needs the caller's community (else e.g. /help, /language)
@@ -229,6 +231,26 @@ class Registry:
     def by_telegram(self, name: str) -> CommandSpec | None:
         name = name.lower()
         return next((s for s in self.commands if name in s.telegram), None)
+
+    def by_telegram_text(self, name: str, text: str) -> tuple[CommandSpec, str] | None:
+        """`/export feedback rest` → (the "export feedback" spec, "rest"); else the one-word name's spec."""
+        word, _, rest = text.strip().partition(" ")
+        if word and (spec := self.by_telegram(f"{name} {word}")) is not None:
+            return spec, rest.strip()
+        spec = self.by_telegram(name)
+        return (spec, text) if spec is not None else None
+
+    def telegram_subcommands(self, name: str) -> list[str]:
+        """The second words of two-word names starting with `name` ("export" → ["feedback", …])."""
+        name = name.lower()
+        return sorted(
+            full.split(" ", 1)[1] for s in self.commands for full in s.telegram if full.startswith(name + " ")
+        )
+
+    def knows_telegram(self, name: str) -> bool:
+        """A Telegram command word of ours (a whole name, or the first word of a two-word name)."""
+        name = name.lower()
+        return any(name == full.split(" ", 1)[0] for s in self.commands for full in s.telegram)
 
     def by_discord(self, path: Sequence[str]) -> CommandSpec | None:
         wanted = tuple(path)

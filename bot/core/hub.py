@@ -121,6 +121,7 @@ class MembershipSeen:
     display_name: str | None
     at: datetime
     joined: bool  # False = left
+    locale: str | None = None  # the person's client language, where the platform says (Telegram)
 
 
 # -- resolved: community and member ids already looked up ------------------------------------------
@@ -136,6 +137,7 @@ class MemberJoined:
     display_name: str | None
     at: datetime
     rejoined: bool = False  # had joined this community before
+    locale: str | None = None  # the person's client language, where the platform says (Telegram)
 
 
 @dataclass(frozen=True, slots=True)

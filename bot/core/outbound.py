@@ -44,6 +44,34 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class SelectOption:
+    label: Text
+    value: str  # short: it travels in the callback (Telegram's 64 bytes hold the action and it)
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    """A pick-several menu: a select menu on Discord; elsewhere one toggle button per option.
+
+    Answers come back to the ButtonRoute of `action`'s prefix: a Discord pick as `<action>:=<v1>,<v2>`
+    (the whole new choice, maybe empty), a toggle button as `<action>:+<value>` (flip that one)."""
+
+    action: str
+    options: tuple[SelectOption, ...]
+    placeholder: Text
+    max_values: int = 25
+
+    def toggle_action(self, value: str) -> str:
+        return f"{self.action}:+{value}"
+
+    def __post_init__(self) -> None:
+        longest = max((len(o.value.encode()) for o in self.options), default=0)
+        if len(self.action.encode()) + 2 + longest > 64:
+            raise ValueError(f"select action too long: {self.action!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str
     data: bytes
@@ -63,6 +91,7 @@ class OutMessage:
     ephemeral: bool = False  # only the invoker sees it where the platform can do that (Discord)
     title: Text | None = None
     private: bool = False  # must never appear in a shared chat (link codes): Telegram sends it by DM
+    select: Select | None = None  # a pick-several menu after the buttons
 
     @classmethod
     def of(cls, *lines: Text, ephemeral: bool = False, **kw: object) -> OutMessage:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.i18n import Moment, Text, UserRef
-from bot.core.outbound import Attachment, Button, ButtonStyle, MentionPolicy, OutMessage
+from bot.core.outbound import Attachment, Button, ButtonStyle, MentionPolicy, OutMessage, Select, SelectOption
 
 
 def _value(v: Any) -> Any:
@@ -65,6 +65,7 @@ def message_to_json(m: OutMessage) -> str:
             "ephemeral": m.ephemeral,
             "title": _text(m.title) if m.title else None,
             "private": m.private,
+            "select": _select(m.select) if m.select else None,
         },
         ensure_ascii=False,
     )
@@ -81,4 +82,15 @@ def message_from_json(text: str) -> OutMessage:
         ephemeral=d["ephemeral"],
         title=_untext(d["title"]) if d.get("title") else None,
         private=bool(d.get("private")),
+        select=_unselect(d["select"]) if d.get("select") else None,
     )
+
+
+def _select(s: Select) -> dict[str, Any]:
+    options = [{"l": _text(o.label), "v": o.value, "s": o.selected} for o in s.options]
+    return {"a": s.action, "o": options, "p": _text(s.placeholder), "max": s.max_values}
+
+
+def _unselect(d: dict[str, Any]) -> Select:
+    options = tuple(SelectOption(_untext(o["l"]), o["v"], o["s"]) for o in d["o"])
+    return Select(d["a"], options, _untext(d["p"]), d["max"])

@@ -19,7 +19,7 @@ from bot.core.permissions import FactsLookup
 from bot.discord import exts, interactions
 from bot.discord import slash_commands as commands
 from bot.discord.activity import ActivityRecorder
-from bot.discord.buttons import ActionButton
+from bot.discord.buttons import ActionButton, ActionSelect
 from bot.discord.errors import HearthTree, answer_failure
 from bot.discord.facts import DiscordFacts
 from bot.discord.messenger import DiscordMessenger
@@ -58,7 +58,7 @@ class HearthClient(discord.Client):
     async def setup_hook(self) -> None:
         await self.tree.set_translator(commands.HearthTranslator())
         commands.install(self.runtime, self.tree)
-        self.add_dynamic_items(ActionButton)
+        self.add_dynamic_items(ActionButton, ActionSelect)
         self.runtime.deps.capabilities.provide("discord", FactsLookup, DiscordFacts(self))
         self.runtime.listeners.clear()  # a client rebuilt without an intent sets its glue up again
         for module in exts.modules():

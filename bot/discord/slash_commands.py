@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import keyword
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
@@ -154,14 +155,21 @@ def option_for(arg: Arg, runtime: DiscordHost | None = None, spec: CommandSpec |
     return TimezoneOption(arg) if arg.kind is ArgKind.TIMEZONE else ArgOption(arg)
 
 
+def _param(name: str) -> str:
+    """The callback's parameter for an option: `from` is a fine option name but not a Python parameter."""
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
 Callback = Callable[..., Coroutine[Any, Any, None]]
 
 
 def _callback(runtime: DiscordHost, spec: CommandSpec) -> Callback:
     """`async def (interaction, *, <arg>: <ArgOption>, ...)` — generated, so options follow the registry."""
 
+    names = {_param(arg.name): arg.name for arg in spec.args}
+
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
-        raw = {name: value for name, value in options.items() if value is not None}
+        raw = {names.get(name, name): value for name, value in options.items() if value is not None}
         work = runtime.deps.dispatcher.run(place_of(interaction), caller_of(interaction), spec, raw)
         await handle(interaction, work, runtime.defer_after, host=runtime)
 
@@ -169,13 +177,16 @@ def _callback(runtime: DiscordHost, spec: CommandSpec) -> Callback:
     ordered = sorted(spec.args, key=lambda a: not a.required)  # Discord: required options first
     for arg in ordered:
         default = inspect.Parameter.empty if arg.required else None
-        params.append(inspect.Parameter(arg.name, inspect.Parameter.KEYWORD_ONLY,
+        params.append(inspect.Parameter(_param(arg.name), inspect.Parameter.KEYWORD_ONLY,
                                         annotation=option_for(arg, runtime, spec), default=default))  # fmt: skip
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__qualname__ = callback.__name__ = spec.key.replace(".", "_")
     if spec.args:
-        descriptions = {arg.name: localised(arg.description) for arg in spec.args}
+        descriptions = {_param(arg.name): localised(arg.description) for arg in spec.args}
         app_commands.describe(**descriptions)(callback)
+        renamed = {param: name for param, name in names.items() if param != name}
+        if renamed:
+            app_commands.rename(**renamed)(callback)
     return callback
 
 

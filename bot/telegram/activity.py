@@ -110,7 +110,16 @@ def make_handlers(runtime: TelegramHost) -> list[object]:
         if recent.first(chat.id, user.id, joined):
             title = chat.title or str(chat.id)
             await runtime.deps.hub.deliver(
-                MembershipSeen("telegram", str(chat.id), title, str(user.id), user.full_name, at, joined=joined)
+                MembershipSeen(
+                    "telegram",
+                    str(chat.id),
+                    title,
+                    str(user.id),
+                    user.full_name,
+                    at,
+                    joined=joined,
+                    locale=user.language_code,
+                )  # fmt: skip
             )
 
     async def on_chat_member(update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:

@@ -174,7 +174,12 @@ class TelegramRuntime:
 
 def _menu(specs: list[CommandSpec], locale: str) -> list[BotCommand]:
     out: list[BotCommand] = []
+    seen: set[str] = set()
     for spec in sorted(specs, key=lambda s: s.telegram[0]):
-        description = spec.description.render(locale)[:256] or spec.telegram[0]
-        out.append(BotCommand(spec.telegram[0], description))
+        name = spec.telegram[0].split(" ", 1)[0]  # "export feedback" is listed as /export
+        if name in seen:
+            continue
+        seen.add(name)
+        description = spec.description.render(locale)[:256] or name
+        out.append(BotCommand(name, description))
     return out[:100]

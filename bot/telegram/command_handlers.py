@@ -88,7 +88,7 @@ def make_handlers(runtime: TelegramHost) -> list[object]:
         if name == "start":
             rest = ""  # a deep link's payload (t.me/bot?start=…) is Telegram's, not an argument
         place = place_of(message)
-        known = runtime.deps.registry.by_telegram(name) is not None
+        known = runtime.deps.registry.knows_telegram(name)
         if not known and not (place.is_private or addressed):
             return  # another bot's command in a group: not ours to answer
         target = None

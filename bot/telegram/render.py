@@ -17,11 +17,18 @@ def to_html(message: OutMessage, locale: str) -> str:
 
 
 def keyboard(message: OutMessage, locale: str) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label.render(locale), callback_data=b.action) for b in row] for row in message.buttons]
-    )
+    """Buttons, then a `Select` as toggle buttons (two a row, ✅ on the chosen ones)."""
+    rows = [
+        [InlineKeyboardButton(b.label.render(locale), callback_data=b.action) for b in row] for row in message.buttons
+    ]
+    if message.select is not None:
+        toggles = [
+            InlineKeyboardButton(("✅ " if o.selected else "") + o.label.render(locale),
+                                 callback_data=message.select.toggle_action(o.value))
+            for o in message.select.options
+        ]  # fmt: skip
+        rows.extend(toggles[i : i + 2] for i in range(0, len(toggles), 2))
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:

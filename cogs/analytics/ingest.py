@@ -113,6 +113,7 @@ class ActivityIngest:
                     event.display_name,
                     event.at,
                     rejoined,
+                    event.locale,
                 )
             )
         else:

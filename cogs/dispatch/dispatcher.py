@@ -149,18 +149,18 @@ class Dispatcher:
         target_message: MessageRef | None = None,
     ) -> Answer:
         """Telegram and console: `/name a | b`. Unknown names and malformed text get a clear answer."""
-        spec = self.registry.by_telegram(name)
-        if spec is None:
+        found = self.registry.by_telegram_text(name, text)
+        if found is None:
             inv = None
             try:
                 inv = await self.resolve(place, caller)
             except Exception:
                 log.exception("resolving caller for unknown command failed")
-            return self._error(
-                inv,
-                caller,
-                UnknownCommand(t_("Unknown command /{name}. Send /help to see what you can do.", name=name)),
-            )
+            unknown = t_("Unknown command /{name}. Send /help to see what you can do.", name=name)
+            if subcommands := self.registry.telegram_subcommands(name):  # `/export` without a known second word
+                unknown = t_("Use /{name} with one of: {choices}.", name=name, choices=", ".join(subcommands))
+            return self._error(inv, caller, UnknownCommand(unknown))
+        spec, text = found
         return await self.run_spec_text(place, caller, spec, text, target_member, target_message)
 
     async def run_spec_text(

@@ -114,3 +114,11 @@ class RsvpChange:
     changed: bool
     waitlist_position: int | None = None
     promoted: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EventCreated:
+    """Hub event: an organizer created an event (published once its post is out). Onboarding tells the
+    members whose interests include `event.interest`."""
+
+    event: Event

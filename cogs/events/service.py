@@ -19,7 +19,7 @@ from bot.core.outbound import Attachment, Messenger, OutMessage
 from cogs.dispatch.timeparse import DEFAULT_OFFSETS, parse_duration, parse_offsets, parse_when
 from cogs.events import render
 from cogs.events.ics import IcsEvent, event_ics
-from cogs.events.models import Event, EventStatus, NewEvent, RsvpChange, RsvpCounts, RsvpStatus
+from cogs.events.models import Event, EventCreated, EventStatus, NewEvent, RsvpChange, RsvpCounts, RsvpStatus
 from cogs.events.ports import EventRepo
 from cogs.events.recurrence import Recurrence
 from cogs.events.reminders import ReminderService
@@ -99,6 +99,7 @@ class EventService:
                 )
             ) from exc
         await self.reminders.schedule(event)
+        self.hub.publish(EventCreated(event))
         return Reply.of(
             OutMessage.of(
                 t_(

@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 
 from bot.app import Services
-from bot.core.commands import Arg, ArgKind, CommandSpec, Invocation, Reply, Where
+from bot.core.commands import Arg, ArgKind, Caller, CommandSpec, Invocation, Place, Reply, Where
 from bot.core.i18n import t_
+from bot.core.identity import Platform, PlatformId
 from bot.core.outbound import OutMessage
+from bot.core.permissions import PlatformFacts
+from bot.core.targets import Target
+from bot.discord import render
 from bot.discord.client import DiscordRuntime
 from tests.discord.conftest import (
     ALICE,
@@ -40,11 +44,17 @@ async def test_help_for_a_member_lists_only_member_commands(runtime: DiscordRunt
     assert "/setup" not in text
 
 
-async def whole_help(fake: FakeDiscord, user: int, sections: int) -> str:
-    """/help answers a message per section (a manager's list outgrows one Discord message): all of them."""
+async def whole_help(fake: FakeDiscord, services: Services, user: int, facts: PlatformFacts) -> str:
+    """/help answers a message per section, and a section longer than one Discord message (2,000 characters)
+    is split: as many messages as the dispatcher's answer renders to, all of them, joined."""
+    place = Place(Platform.DISCORD, str(GUILD), "Hearth Test", Target.channel(Platform.DISCORD, GENERAL))
+    spec = services.registry.by_discord(["help"])
+    assert spec is not None
+    expected = await services.dispatcher.run(place, Caller(PlatformId.of("discord", user), "x", "en", facts), spec, {})
+    count = sum(len(render.payloads(m, expected.locale)) for m in expected.messages)
     interaction = await fake.invoke_slash(GUILD, GENERAL, user, "help", {})
     record = await fake.wait_for_callback(interaction)
-    followups = await fake.wait_for("POST", rf"/webhooks/\d+/{record.token}", count=sections - 1)
+    followups = await fake.wait_for("POST", rf"/webhooks/\d+/{record.token}", count=count - 1) if count > 1 else []
     assert record.original_id is not None
     texts = [fake.messages[record.original_id].content, *(str(c.json["content"]) for c in followups)]
     assert all(len(t) <= 2000 for t in texts)
@@ -52,10 +62,10 @@ async def whole_help(fake: FakeDiscord, user: int, sections: int) -> str:
 
 
 async def test_help_for_a_moderator_and_a_manager_names_their_role_and_adds_setup(
-    runtime: DiscordRuntime, fake: FakeDiscord
+    runtime: DiscordRuntime, fake: FakeDiscord, dc_services: Services
 ) -> None:
-    moderator = await whole_help(fake, MODERATOR, sections=2)  # everyone, moderators
-    manager = await whole_help(fake, MANAGER, sections=4)  # everyone, organizers, moderators, managers
+    moderator = await whole_help(fake, dc_services, MODERATOR, PlatformFacts(can_moderate=True))
+    manager = await whole_help(fake, dc_services, MANAGER, PlatformFacts(can_moderate=True, can_manage=True))
     assert "as a moderator" in moderator and "/setup" not in moderator
     assert "as a manager" in manager and "/setup timezone" in manager and "/language" in manager
 
@@ -72,12 +82,14 @@ async def test_help_is_ephemeral_and_in_finnish_for_a_finnish_client(
 
 
 async def test_global_commands_work_in_dms_except_server_only_ones(
-    make_runtime: RuntimeFactory, fake: FakeDiscord
+    make_runtime: RuntimeFactory, fake: FakeDiscord, dc_services: Services
 ) -> None:
     await make_runtime(sync_guilds=None).start()  # production mode: one global sync
     assert fake.calls_to("PUT", r"/applications/\d+/commands") and GUILD not in fake.commands
     assert "/language" in await slash(fake, ALICE, "help", guild=None)
-    assert "/setup timezone" in await whole_help(fake, MANAGER, sections=4)
+    assert "/setup timezone" in await whole_help(
+        fake, dc_services, MANAGER, PlatformFacts(can_moderate=True, can_manage=True)
+    )
     with pytest.raises(InvalidInteraction, match="not available in DMs"):
         await fake.invoke_slash(None, None, ALICE, "setup show")
 

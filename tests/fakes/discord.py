@@ -626,7 +626,7 @@ class FakeDiscord(RestMixin):
             "features": list(guild.features),
             "mfa_level": 0,
             "application_id": None,
-            "system_channel_id": None,
+            "system_channel_id": None if guild.system_channel_id is None else str(guild.system_channel_id),
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "max_presences": None,

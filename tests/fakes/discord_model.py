@@ -315,6 +315,7 @@ class FakeGuild:
     features: list[str] = field(default_factory=list)
     bot_role_id: int | None = None
     verification_level: int = 1  # 0 none … 4 very high (PATCH /guilds/{id} changes it)
+    system_channel_id: int | None = None  # where Discord posts join messages (Server Settings → Overview)
 
     def member_role_ids(self, user_id: int) -> list[int]:
         member = self.members.get(user_id)

@@ -14,10 +14,10 @@ from tests.telegram.conftest import GROUP
 
 
 async def settle(tg: FakeTelegram) -> None:
-    """Updates are handled in order: once a /help answer is out, everything pushed before it is done."""
-    before = len(tg.calls_to("sendMessage"))
-    tg.push_update(tg.message_update(GROUP, 999, "/help"))
-    await tg.wait_for("sendMessage", count=before + 1)
+    """Updates are handled in order: once the answer to this /help is out, everything pushed before it is done
+    (matched by the message it replies to: joins make other features send messages too)."""
+    mid = tg.push_update(tg.message_update(GROUP, 999, "/help"))["message"]["message_id"]
+    await tg.wait_for("sendMessage", lambda c: (c.params.get("reply_parameters") or {}).get("message_id") == mid)
 
 
 async def test_join_message_reply_reaction_and_leave_are_recorded(
