@@ -6,6 +6,7 @@ A feature's tests that use `services` or `settings` run on both engines without 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import shutil
 import socket
@@ -209,6 +210,11 @@ def settings(make_settings: MakeSettings) -> Settings:
 async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
     built = await build_services(settings, clock)
     yield built
+    # Work a test left running (hub subscribers, spawned tasks) finishes before the database closes: a
+    # connection still held at dispose() would outlive it and fail a later test as an unclosed resource.
+    await built.hub.drain()
+    while built._tasks:
+        await asyncio.gather(*list(built._tasks), return_exceptions=True)
     await built.engine.dispose()
 
 
