@@ -45,7 +45,7 @@ def run(ctx: click.Context) -> None:
 
     try:
         asyncio.run(main())
-    except RuntimeError as exc:  # a platform refused to start (bad token, unreachable): one clear line
+    except RuntimeError as exc:  # a platform refused the configuration (a bad token): one clear line
         click.echo(f"hearth: {exc}", err=True)
         ctx.exit(1)
 

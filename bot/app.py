@@ -20,9 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import ActivityWritten, EventHub, MemberErased, MemberJoined, MemberLeft, MembersMerged
+from bot.core.hub import (
+    ActivityWritten,
+    EventHub,
+    MemberErased,
+    MemberJoined,
+    MemberLeft,
+    MembersMerged,
+    PlatformReachable,
+)
 from bot.core.outbound import Messenger
-from bot.platform import PlatformDeps, PlatformRuntime
+from bot.platform import Connector, PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
 from cogs.analytics.ingest import ActivityIngest
 from cogs.community import commands as community_commands
@@ -61,7 +69,15 @@ from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
 from storage.events import EventsData, SqlEventRepo
-from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
+from storage.exports import (
+    ActivityExport,
+    EventsExport,
+    InfractionsExport,
+    MembersExport,
+    PollsExport,
+    RsvpExport,
+    SurveyAnswersExport,
+)
 from storage.feedback import FeedbackData, SqlFeedbackRepo
 from storage.member_data import SqlMemberData
 from storage.members import MembersData, SqlLinkCodeRepo, SqlMemberRepo
@@ -138,6 +154,16 @@ class Services:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
 
+    async def close(self) -> None:
+        """Finish background work (hub handlers, spawned tasks), write buffered activity, close the database.
+        The last step of `hearth run`, the console and every test that builds services."""
+        await self.hub.drain()
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.hub.drain()  # what those tasks published
+        await self.flush_activity()
+        await self.engine.dispose()
+
     async def flush_activity(self) -> None:
         try:
             await self.ingest.flush()
@@ -195,6 +221,9 @@ def wire_privacy(s: Services) -> None:
     s.exports.register(ActivityExport(s.engine))
     s.exports.register(EventsExport(s.engine))
     s.exports.register(RsvpExport(s.engine))
+    s.exports.register(PollsExport(s.engine))
+    s.exports.register(SurveyAnswersExport(s.engine))
+    s.exports.register(InfractionsExport(s.engine))
     privacy_commands.register(s.registry, privacy, s.exports)
     s.hub.subscribe(MemberErased, lambda _erased: s.directory.forget())
     s.privacy = privacy
@@ -328,6 +357,12 @@ async def build_services(settings: Settings, clock: Clock | None = None, run_mig
         capabilities=capabilities,
     )
     services.periodic.append(("outbox:deliver", 15, services.outbox.deliver_due))
+
+    # After an outage (or a late start) what was held goes out at once, not at the next 15 s pass.
+    async def deliver_held(_back: PlatformReachable) -> None:
+        await services.outbox.deliver_due()
+
+    services.hub.subscribe(PlatformReachable, deliver_held)
     for wire in FEATURES:
         wire(services)
     return services
@@ -362,20 +397,30 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
 
     services.scheduler.every("platforms:tick", settings.activity_flush_seconds, tick)
     services.scheduler.start()
+
+    def connected(runtime: PlatformRuntime) -> None:  # a platform unreachable at start-up answers now
+        services.messengers[runtime.name] = runtime.messenger
+        services.hub.publish(PlatformReachable(runtime.name))
+
+    connector = Connector(services.clock, connected)
     try:
         for runtime in runtimes:
             services.messengers[runtime.name] = runtime.messenger
-            await runtime.start()
+            if not await connector.start(runtime):
+                del services.messengers[runtime.name]  # its sends stay pending in the outbox meanwhile
         for work in services.after_ready:
             services.spawn(work())
+        waiting = f"; still connecting: {', '.join(connector.retrying)}" if connector.retrying else ""
         log.info(
-            "Hearth ready in %.0f ms (platforms: %s)",
+            "Hearth ready in %.0f ms (platforms: %s%s)",
             (time.perf_counter() - started) * 1000,
-            ", ".join(r.name for r in runtimes) or "none",
+            ", ".join(r.name for r in runtimes if r.name not in connector.retrying) or "none",
+            waiting,
         )
-        await stop.wait()
+        await connector.wait(stop)
     finally:
         log.info("shutting down")
+        await connector.cancel()
         # Jobs in progress (a reminder fan-out) finish while the platforms can still deliver.
         await services.scheduler.stop()
         for work in services.before_stop:
@@ -385,9 +430,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
                 await runtime.stop()
             except Exception:
                 log.exception("stopping %s failed", runtime.name)
-        await services.hub.drain()
-        await services.flush_activity()
-        await services.engine.dispose()
+        await services.close()
         log.info("stopped; %d activity events written this run", services.ingest.flushed_total)
 
 
@@ -416,9 +459,7 @@ async def console(settings: Settings, persona: str | None, name: str | None) -> 
             if not await session.handle(line):
                 break
     finally:
-        await services.hub.drain()
-        await services.flush_activity()
-        await services.engine.dispose()
+        await services.close()
 
 
 async def _ask(screen: Any, question: str, default: str, allowed: set[str] | None) -> str:

@@ -1,5 +1,6 @@
-"""Managers' CSV exports for the core tables (members, daily activity, events and RSVPs). Each streams its
-rows in chunks from a server-side cursor, so an export of millions of rows runs in bounded memory."""
+"""Managers' CSV exports (members, daily activity, events and RSVPs, polls, survey answers, infractions).
+Each streams its rows in chunks from a server-side cursor, so an export of millions of rows runs in
+bounded memory."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.tables.analytics import activity_daily
 from storage.tables.events import event_rsvps, events
 from storage.tables.members import community_members, member_identities, members
+from storage.tables.moderation import mod_infractions
+from storage.tables.polls import poll_answers, poll_votes, polls, survey_answers, surveys
 
 CHUNK = 5000
 
@@ -168,3 +171,117 @@ class RsvpExport:
         )
         async for chunk in stream(self.engine, query):
             yield [(ev, pseudonym(m), st, _iso(u)) for ev, m, st, u in chunk]
+
+
+class PollsExport:
+    """Every poll with each answer's count: one row per answer (final counts once closed, else the latest)."""
+
+    name = "polls"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @property
+    def header(self) -> Sequence[str]:
+        return ("poll", "question", "platform", "anonymous", "multiple", "status", "created_at", "closed_at",
+                "answer", "votes")  # fmt: skip
+
+    async def rows(self, community_id: int, with_names: bool) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        p, a, v = polls.c, poll_answers.c, poll_votes.c
+        counted = sa.select(sa.func.count()).where(v.poll_id == a.poll_id, v.position == a.position).scalar_subquery()
+        votes = sa.func.coalesce(a.final_count, a.platform_count, counted)
+        query = (
+            sa.select(
+                p.id,
+                p.question,
+                p.platform,
+                p.anonymous,
+                p.multiple,
+                p.status,
+                p.created_at,
+                p.closed_at,
+                a.text,
+                votes,
+            )  # fmt: skip
+            .join(poll_answers, a.poll_id == p.id)
+            .where(p.community_id == community_id)
+            .order_by(p.id, a.position)
+        )
+        async for chunk in stream(self.engine, query):
+            yield [
+                (i, q, pl, bool(an), bool(mu), st, _iso(c), _iso(cl), t, n)
+                for i, q, pl, an, mu, st, c, cl, t, n in chunk
+            ]
+
+
+class SurveyAnswersExport:
+    """Survey answers without names (managers never see who answered): score, comment, when."""
+
+    name = "survey_answers"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @property
+    def header(self) -> Sequence[str]:
+        return ("survey", "kind", "question", "score", "comment", "answered_at")
+
+    async def rows(self, community_id: int, with_names: bool) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        s, a = surveys.c, survey_answers.c
+        query = (
+            sa.select(s.id, s.kind, s.question, a.score, a.comment, a.answered_at)
+            .join(survey_answers, a.survey_id == s.id)
+            .where(s.community_id == community_id)
+            .order_by(s.id, a.answered_at)
+        )
+        async for chunk in stream(self.engine, query):
+            yield [(i, k, q, sc, c or "", _iso(t)) for i, k, q, sc, c, t in chunk]
+
+
+class InfractionsExport:
+    """Moderation history: who, by whom (pseudonymous unless names are asked for), what, why, state."""
+
+    name = "infractions"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @property
+    def header(self) -> Sequence[str]:
+        return ("infraction", "member", "moderator", "kind", "reason", "created_at", "until", "state", "source",
+                "platform")  # fmt: skip
+
+    async def rows(self, community_id: int, with_names: bool) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        i = mod_infractions.c
+        member, moderator = members.alias("member"), members.alias("moderator")
+        query = (
+            sa.select(
+                i.id,
+                i.member_id,
+                member.c.display_name,
+                i.moderator_id,
+                moderator.c.display_name,
+                i.kind,
+                i.reason,
+                i.created_at,
+                i.until,
+                i.state,
+                i.source,
+                i.platform,
+            )  # fmt: skip
+            .outerjoin(member, member.c.id == i.member_id)
+            .outerjoin(moderator, moderator.c.id == i.moderator_id)
+            .where(i.community_id == community_id)
+            .order_by(i.created_at, i.id)
+        )
+
+        def who(member_id: int | None, name: str | None) -> str:
+            if member_id is None:
+                return "automod"
+            return (name or pseudonym(member_id)) if with_names else pseudonym(member_id)
+
+        async for chunk in stream(self.engine, query):
+            yield [
+                (r[0], who(r[1], r[2]), who(r[3], r[4]), r[5], r[6], _iso(r[7]), _iso(r[8]), r[9], r[10], r[11])
+                for r in chunk
+            ]

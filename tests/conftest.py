@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import shutil
 import socket
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
@@ -117,6 +118,52 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+class LogLines(logging.Handler):
+    """Every log record from INFO up, from any logger, and a way to wait for one (no sleeps)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+        self._changed = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        self._changed.set()
+
+    def lines(self, containing: str = "") -> list[str]:
+        return [m for r in self.records if containing in (m := r.getMessage())]
+
+    @property
+    def problems(self) -> list[logging.LogRecord]:
+        """Warnings, errors and anything logged with a traceback."""
+        return [r for r in self.records if r.levelno >= logging.WARNING or r.exc_info]
+
+    async def wait_for(self, containing: str, count: int = 1, timeout: float = 5.0) -> list[str]:  # noqa: ASYNC109
+        try:
+            async with asyncio.timeout(timeout):
+                while len(found := self.lines(containing)) < count:
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            shown = "\n".join(f"  {r.levelname} {r.name}: {r.getMessage()}" for r in self.records) or "  (none)"
+            raise AssertionError(f"no log line containing {containing!r} within {timeout}s; lines:\n{shown}") from None
+        return found
+
+
+@pytest.fixture
+def logs() -> Iterator[LogLines]:
+    """Log lines of the test (INFO and up), with `await logs.wait_for("text")`."""
+    root = logging.getLogger()
+    handler, level = LogLines(), root.level
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 
 
@@ -210,12 +257,7 @@ def settings(make_settings: MakeSettings) -> Settings:
 async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
     built = await build_services(settings, clock)
     yield built
-    # Work a test left running (hub subscribers, spawned tasks) finishes before the database closes: a
-    # connection still held at dispose() would outlive it and fail a later test as an unclosed resource.
-    await built.hub.drain()
-    while built._tasks:
-        await asyncio.gather(*list(built._tasks), return_exceptions=True)
-    await built.engine.dispose()
+    await built.close()
 
 
 def caller(

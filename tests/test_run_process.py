@@ -83,3 +83,70 @@ async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Pat
     engine = create_engine(database.url)
     assert await integrity_ok(engine)
     await engine.dispose()
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HEARTH_DATA_DIR": str(tmp_path / "data"),
+        "HEARTH_LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+async def _hearth_run(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def test_run_keeps_running_while_telegram_is_down_at_start_and_connects_when_it_is_back(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as tg:
+        tg.set_chat(GROUP, "supergroup", title="Process test")
+        tg.outage(502)
+        proc = await _hearth_run(tmp_path, _env(tmp_path, HEARTH_TELEGRAM_TOKEN=TOKEN, HEARTH_TELEGRAM_API_BASE=tg.url))
+        try:
+            await tg.wait_for("getMe", count=2, timeout=60)  # the first attempt and a retry: still running
+            assert proc.returncode is None
+            tg.end_outage()
+            await tg.wait_polling(timeout=30)
+            tg.push_update(tg.message_update(GROUP, 500, "/help"))
+            answer = await tg.wait_for("sendMessage", lambda c: c.ok, timeout=30)
+            assert "/language" in answer[0].params["text"]
+            proc.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    log = err.decode()
+    assert proc.returncode == 0, log
+    lines = log.splitlines()
+    said = [line for line in lines if "unreachable at start-up" in line]
+    assert len(said) == 1, log  # said once, not once per attempt
+    assert "Telegram unreachable at start-up (502 Bad Gateway); retrying every 1–30 s while the rest runs" in said[0]
+    assert any("Hearth ready" in line and "still connecting: telegram" in line for line in lines), log
+    assert len([line for line in lines if "Telegram connected after" in line]) == 1, log
+    assert "Traceback" not in log and " ERROR " not in log, log
+    assert TOKEN.split(":")[1] not in log
+
+
+async def test_run_stops_with_one_clear_line_when_telegram_refuses_the_token(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as tg:
+        proc = await _hearth_run(
+            tmp_path,
+            _env(tmp_path, HEARTH_TELEGRAM_TOKEN="111:NOT-the-token-the-fake-knows", HEARTH_TELEGRAM_API_BASE=tg.url),
+        )
+        try:
+            _out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    log = err.decode()
+    assert proc.returncode == 1, log
+    assert log.rstrip().splitlines()[-1] == (
+        "hearth: Telegram rejected the token (HEARTH_TELEGRAM_TOKEN): copy it again from @BotFather (/token)"
+    )
+    assert "Traceback" not in log and "NOT-the-token" not in log

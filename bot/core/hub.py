@@ -124,6 +124,14 @@ class MembershipSeen:
     locale: str | None = None  # the person's client language, where the platform says (Telegram)
 
 
+@dataclass(frozen=True, slots=True)
+class PlatformReachable:
+    """A platform answers again after an outage (or connected late after start-up): sends held
+    meanwhile can go out now."""
+
+    platform: str
+
+
 # -- resolved: community and member ids already looked up ------------------------------------------
 
 

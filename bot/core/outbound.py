@@ -16,6 +16,12 @@ class DeliveryRefused(Exception):
     opposed to a rate limit or an outage, which are retried."""
 
 
+class PlatformUnavailable(Exception):
+    """Raised by a Messenger or a runtime's start when the platform could not be reached (network error,
+    5xx, timeout): an outage, not a refusal. The send is retried later; the start is retried in the
+    background (bot/app.py)."""
+
+
 class MentionPolicy(StrEnum):
     NONE = "none"  # default: nothing pings, whatever the text says
     USERS = "users"  # only the member ids listed in OutMessage.mention_ids may ping

@@ -1,8 +1,10 @@
 """Discord runtime: a discord.Client run inside our loop, slash commands from the registry, activity.
 
-`start()` logs in, connects in a background task and returns once the client is ready (or raises a
-clear RuntimeError). A privileged intent the application was not granted (gateway close 4014) is
-reported in one warning and the bot reconnects without it, degraded instead of dead."""
+`start()` logs in, connects in a background task and returns once the client is ready; it raises
+PlatformUnavailable when Discord cannot be reached (bot/app.py tries again later) and a clear
+RuntimeError when Discord refuses the configuration (a bad token). A privileged intent the application
+was not granted (gateway close 4014) is reported in one warning and the bot reconnects without it,
+degraded instead of dead. Once running, REST and gateway outages are one log line each (outages.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,13 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 
+from bot.core.hub import PlatformReachable
+from bot.core.outage import OutageLog
+from bot.core.outbound import PlatformUnavailable
 from bot.core.permissions import FactsLookup
 from bot.discord import exts, interactions
 from bot.discord import slash_commands as commands
@@ -23,6 +29,7 @@ from bot.discord.buttons import ActionButton, ActionSelect
 from bot.discord.errors import HearthTree, answer_failure
 from bot.discord.facts import DiscordFacts
 from bot.discord.messenger import DiscordMessenger
+from bot.discord.outages import close_reason, describe, is_outage, quiet_reconnects, rest_trace
 
 if TYPE_CHECKING:
     from bot.platform import PlatformDeps
@@ -51,6 +58,7 @@ class HearthClient(discord.Client):
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
             chunk_guilds_at_startup=False,  # we never need the full member list; it only slows start-up
+            http_trace=rest_trace(runtime.rest_outage),
         )
         self.runtime = runtime
         self.tree = HearthTree(self)
@@ -71,6 +79,23 @@ class HearthClient(discord.Client):
         super().dispatch(event_name, *args, **kwargs)
         for handler in self.runtime.listeners.get(event_name, ()):
             self.runtime.deps.spawn(handler(*args, **kwargs))
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py pauses 5 s before identifying again after an invalid session (Discord's identify rate
+        limit); the pause is the runtime's, so tests can shorten it."""
+        if not initial:
+            await asyncio.sleep(self.runtime.identify_pause)
+
+    # The gateway's bad minutes: discord.py reconnects (resume, or identify anew); one line each way.
+    async def on_disconnect(self) -> None:
+        if not self.is_closed():  # not our own shutdown
+            self.runtime.gateway_outage.failed(close_reason(self))
+
+    async def on_resumed(self) -> None:
+        self.runtime.gateway_outage.ok(how="session resumed")
+
+    async def on_connect(self) -> None:  # READY: a new session (first connect, or after an invalid session)
+        self.runtime.gateway_outage.ok(how="new session")
 
     # Activity: discord.py calls on_<event> attributes; the recorder does the work.
     async def on_message(self, message: discord.Message) -> None:
@@ -96,6 +121,7 @@ class DiscordRuntime:
         sync_guilds: list[int] | None = None,
         ready_timeout: float = 60.0,
         defer_after: float = 2.0,
+        identify_pause: float = 5.0,
     ) -> None:
         settings = deps.settings
         if settings.discord_token is None:
@@ -105,10 +131,19 @@ class DiscordRuntime:
         self.sync_guilds = sync_guilds
         self.ready_timeout = ready_timeout
         self.defer_after = defer_after  # answer "thinking…" first when the dispatcher is slower than this
+        self.identify_pause = identify_pause
         discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
         self.intents = default_intents()
         self.missing_intents: tuple[str, ...] = ()
+        self.rest_outage = OutageLog(
+            "Discord REST API", deps.clock, log, on_recovered=lambda: deps.hub.publish(PlatformReachable(self.name))
+        )
+        self.gateway_outage = OutageLog(
+            "Discord gateway", deps.clock, log, down="disconnected", up="connected again",
+            retrying="reconnecting with backoff", unit="attempt",
+        )  # fmt: skip
+        quiet_reconnects()
         self.client = HearthClient(self, self.intents, guild_ready_timeout)
         self.messenger = DiscordMessenger(self)
         self.activity = ActivityRecorder(self)
@@ -117,6 +152,8 @@ class DiscordRuntime:
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
+        if self.client.is_closed():  # an earlier attempt found Discord unreachable: a fresh client
+            self.client = HearthClient(self, self.intents, self.guild_ready_timeout)
         try:
             await self._connect()
         except discord.PrivilegedIntentsRequired:
@@ -133,7 +170,15 @@ class DiscordRuntime:
                 setattr(self.intents, intent, False)
             self.client = HearthClient(self, self.intents, self.guild_ready_timeout)
             await self._connect()
-        await commands.sync(self, self.client.tree, self.sync_guilds)
+        try:
+            await commands.sync(self, self.client.tree, self.sync_guilds)
+        except Exception as exc:  # REST went away right after the gateway was ready
+            if not is_outage(exc):
+                raise
+            await self._close_client()
+            raise PlatformUnavailable(describe(exc)) from None
+        self.rest_outage.watch()
+        self.gateway_outage.watch()
         user = self.client.user
         log.info("Discord: connected as %s in %d server(s)", user, len(self.client.guilds))
 
@@ -171,8 +216,10 @@ class DiscordRuntime:
                 "Discord rejected the token (HEARTH_DISCORD_TOKEN): copy the bot token again from the "
                 "Developer Portal (Applications → your bot → Bot → Reset Token)"
             ) from None
-        except (OSError, discord.HTTPException) as exc:
+        except (OSError, aiohttp.ClientError, discord.HTTPException) as exc:
             await client.close()
+            if is_outage(exc):  # 5xx (after discord.py's own retries), refused connection, timeout
+                raise PlatformUnavailable(describe(exc)) from None
             base = discord.http.Route.BASE
             raise RuntimeError(f"Discord login failed ({base}): {exc}") from None
         self._task = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
@@ -191,9 +238,14 @@ class DiscordRuntime:
             if isinstance(error, discord.PrivilegedIntentsRequired):
                 raise error
             await client.close()
+            if client.ws is None:  # never reached the gateway (discord.py cannot retry a first connect)
+                raise PlatformUnavailable("the gateway could not be reached") from None
+            if error is not None and is_outage(error):
+                raise PlatformUnavailable(describe(error)) from None
             raise RuntimeError(f"Discord connection failed before ready: {error!r}") from None
+        # Still trying (discord.py reconnects with backoff while the gateway cannot be reached).
         await self._close_client()
-        raise RuntimeError(f"Discord was not ready within {self.ready_timeout:.0f} s")
+        raise PlatformUnavailable(f"the gateway was not ready within {self.ready_timeout:.0f} s")
 
     def _refused_intents(self) -> tuple[str, ...]:
         """Which requested privileged intents the application lacks, read from its flags (4014 does not say)."""

@@ -13,6 +13,7 @@ from discord import app_commands
 
 from bot.core.i18n import pick_locale, t_
 from bot.core.outbound import OutMessage
+from bot.discord.outages import describe, is_outage
 from bot.discord.render import to_markdown
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ async def answer_failure(interaction: discord.Interaction, error: BaseException)
         error = error.original
     if isinstance(error, app_commands.CommandNotFound):
         log.warning("Discord: unknown command %r (stale command sync?)", getattr(error, "name", "?"))
+    elif is_outage(error):  # the REST OutageLog has said it; an apology would not get through either
+        log.info("Discord: %s could not be answered: Discord unreachable (%s)", _describe(interaction), describe(error))
+        return
     else:
         log.error("Discord: %s failed", _describe(interaction), exc_info=error)
     try:

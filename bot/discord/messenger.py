@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.outbound import DeliveryRefused, OutMessage
+from bot.core.outbound import DeliveryRefused, OutMessage, PlatformUnavailable
 from bot.core.targets import Target
 from bot.discord import render
+from bot.discord.outages import describe, is_outage
 
 if TYPE_CHECKING:
     from bot.discord.host import DiscordHost
@@ -23,7 +24,8 @@ class DiscordMessenger:
 
     async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:
         """Send and return the first message id. Raises DeliveryRefused when Discord refuses for good
-        (DMs closed: 50007, missing access or permissions, unknown channel or user)."""
+        (DMs closed: 50007, missing access or permissions, unknown channel or user) and
+        PlatformUnavailable when it cannot be reached."""
         try:
             channel = await self._channel(target)
             first: str | None = None
@@ -35,6 +37,10 @@ class DiscordMessenger:
             raise DeliveryRefused(f"discord refused ({exc.code}): {exc.text}") from exc
         except discord.NotFound as exc:
             raise DeliveryRefused(f"discord: not found ({exc.code}): {exc.text}") from exc
+        except Exception as exc:
+            if is_outage(exc):  # 5xx after discord.py's own retries, no connection, timeout: retried later
+                raise PlatformUnavailable(describe(exc)) from exc
+            raise
 
     async def edit(self, target: Target, message_id: str, message: OutMessage, locale: str) -> None:
         """Replace a message the bot sent (live counts). Only one Discord message can be replaced: a
@@ -56,6 +62,10 @@ class DiscordMessenger:
             raise DeliveryRefused(f"discord refused ({exc.code}): {exc.text}") from exc
         except discord.NotFound as exc:
             raise DeliveryRefused(f"discord: not found ({exc.code}): {exc.text}") from exc
+        except Exception as exc:
+            if is_outage(exc):
+                raise PlatformUnavailable(describe(exc)) from exc
+            raise
 
     async def _channel(self, target: Target) -> Any:
         client = self.runtime.client

@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, fil
 from bot.core.commands import Caller, MessageRef, Place
 from bot.core.i18n import t_
 from bot.core.identity import Platform, PlatformId
-from bot.core.outbound import DeliveryRefused, OutMessage
+from bot.core.outbound import DeliveryRefused, OutMessage, PlatformUnavailable
 from bot.core.targets import Target
 from bot.telegram.render import to_html
 
@@ -166,6 +166,8 @@ async def send_answer(runtime: TelegramHost, target: Target, answer: Answer, rep
                 await _send_privately(runtime, target, message, answer.locale, person, reply_to)
                 continue
             await runtime.messenger.send(target, message, answer.locale, reply_to=reply_to if i == 0 else None)
+        except PlatformUnavailable as exc:  # the runtime's OutageLog has said it once; no traceback per answer
+            log.info("could not deliver an answer to %s: Telegram unreachable (%s)", target.chat_id, exc)
         except Exception:
             log.exception("could not deliver an answer to %s: %.80s", target.chat_id, to_html(message, answer.locale))
 

@@ -6,10 +6,11 @@ import logging
 
 from telegram import Bot, InputFile, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
-from bot.core.outbound import DeliveryRefused, OutMessage
+from bot.core.outbound import DeliveryRefused, OutMessage, PlatformUnavailable
 from bot.core.targets import Target
+from bot.telegram.network import describe
 from bot.telegram.render import keyboard, split_html, to_html
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class TelegramMessenger:
             if "chat not found" in exc.message.lower():
                 raise DeliveryRefused(f"telegram: {exc.message}") from exc
             raise
+        except NetworkError as exc:  # 5xx, dropped connection, timeout (BadRequest was handled above)
+            raise PlatformUnavailable(describe(exc)) from exc
         return str(sent.message_id) if sent else None
 
     async def edit(self, target: Target, message_id: str, message: OutMessage, locale: str) -> None:
@@ -70,3 +73,5 @@ class TelegramMessenger:
             if "not modified" in exc.message.lower():
                 return  # same counts as before: nothing to do
             raise
+        except NetworkError as exc:
+            raise PlatformUnavailable(describe(exc)) from exc

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
-from bot.core.outbound import DeliveryRefused, Messenger, OutMessage
+from bot.core.outbound import DeliveryRefused, Messenger, OutMessage, PlatformUnavailable
 from bot.core.targets import Target
 from cogs.outbox.models import OutboxItem, OutboxKey, OutboxStatus
 from cogs.outbox.ports import OutboxRepo
@@ -39,6 +39,7 @@ class Outbox:
         self._on_refused: dict[str, list[Hook]] = {}
         self._lock = asyncio.Lock()
         self._queued_by_hooks = False
+        self._down: set[str] = set()  # platforms whose last send failed with an outage
 
     def when_missed(self, feature: str, hook: Hook) -> None:
         """`hook(item)` runs for each of `feature`'s sends that came due past its grace (not sent)."""
@@ -57,25 +58,46 @@ class Outbox:
 
     async def deliver_due(self) -> int:
         """Send every due row once, many at a time: the platform's rate limiter spaces them, so a
-        fan-out of 300 reminders runs at the platform's limit instead of one round trip at a time."""
+        fan-out of 300 reminders runs at the platform's limit instead of one round trip at a time.
+
+        A platform in an outage (its messenger raises PlatformUnavailable) keeps its rows pending: the
+        rest of the pass skips it, the next pass (or PlatformReachable) tries again, first with one row
+        alone, and the whole outage is one log line, not one per row."""
         async with self._lock:  # one delivery pass at a time; rows are marked before the next pass
             now = self.clock.now()
-            items = await self.repo.due(now, limit=10_000)
-            gate = asyncio.Semaphore(CONCURRENCY)
-
-            async def one(item: OutboxItem) -> bool:
-                async with gate:
-                    return await self._deliver(item, now)
-
-            results = await asyncio.gather(*(one(item) for item in items))
-            sent = sum(results)
+            sent = await self._pass(await self.repo.due(now, limit=10_000), now)
             if self._queued_by_hooks:  # fallbacks queued by on_refused go out in this same call
                 self._queued_by_hooks = False
-                items = await self.repo.due(self.clock.now(), limit=10_000)
-                sent += sum(await asyncio.gather(*(one(item) for item in items)))
+                sent += await self._pass(await self.repo.due(self.clock.now(), limit=10_000), now)
             return sent
 
-    async def _deliver(self, item: OutboxItem, now: datetime) -> bool:
+    async def _pass(self, items: list[OutboxItem], now: datetime) -> int:
+        gate = asyncio.Semaphore(CONCURRENCY)
+        held: dict[str, str] = {}  # platforms found unreachable during this pass → why
+
+        async def one(item: OutboxItem) -> bool:
+            async with gate:
+                if item.target.platform.value in held:
+                    return False
+                return await self._deliver(item, now, held)
+
+        first: dict[str, OutboxItem] = {}
+        for item in items:
+            first.setdefault(item.target.platform.value, item)
+        # A platform that was down at the last pass gets one row alone first: no burst into an outage.
+        probes = [item for platform, item in first.items() if platform in self._down]
+        done = {item.id: await one(item) for item in probes}
+        rest = [item for item in items if item.id not in done]
+        done.update(zip((item.id for item in rest), await asyncio.gather(*(one(item) for item in rest)), strict=True))
+        for platform, why in held.items():
+            if platform not in self._down:
+                self._down.add(platform)
+                waiting = sum(1 for item in items if item.target.platform.value == platform and not done[item.id])
+                log.info("outbox: %s unreachable (%s); %d due send(s) stay pending until it answers",
+                         platform, why, waiting)  # fmt: skip
+        return sum(done.values())
+
+    async def _deliver(self, item: OutboxItem, now: datetime, held: dict[str, str]) -> bool:
         late = now - item.due_at
         if late > self.grace:
             await self.repo.mark(item.id, OutboxStatus.MISSED, now)
@@ -83,7 +105,8 @@ class Outbox:
             for hook in self._on_missed.get(item.key.feature, ()):
                 await hook(item)
             return False
-        messenger = self.messengers(item.target.platform.value)
+        platform = item.target.platform.value
+        messenger = self.messengers(platform)
         if messenger is None:
             return False  # platform not running now; stays pending until it is (or until missed)
         try:
@@ -94,8 +117,14 @@ class Outbox:
                 await hook(item)
             self._queued_by_hooks = True
             return False
+        except PlatformUnavailable as exc:
+            held.setdefault(platform, str(exc))  # the rest of this pass skips the platform
+            return False
         except Exception:
             log.exception("outbox %s: send failed, will retry", item.key.text)
             return False
+        if platform in self._down:
+            self._down.discard(platform)
+            log.info("outbox: %s answers again; sending what was held", platform)
         await self.repo.mark(item.id, OutboxStatus.SENT, self.clock.now(), late=late > timedelta(minutes=1))
         return True

@@ -9,10 +9,10 @@ import pytest
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.i18n import t_
-from bot.core.outbound import DeliveryRefused, OutMessage
+from bot.core.outbound import DeliveryRefused, OutMessage, PlatformUnavailable
 from bot.core.targets import Target
 from cogs.outbox.models import OutboxKey, OutboxStatus
-from tests.conftest import START
+from tests.conftest import START, LogLines
 
 
 class RecordingMessenger:
@@ -132,3 +132,65 @@ async def test_each_row_is_marked_sent_when_its_own_send_is_accepted_not_after_t
         answer_three.set()
         sent = await delivery
     assert sent == 3
+
+
+class DownMessenger(RecordingMessenger):
+    """A platform in an outage until `down` is cleared: every send raises PlatformUnavailable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+        self.tried: list[str] = []
+
+    async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:
+        self.tried.append(target.chat_id)
+        if self.down:
+            raise PlatformUnavailable("502 Bad Gateway")
+        return await super().send(target, message, locale)
+
+
+async def test_an_outage_holds_due_sends_with_one_log_line_and_they_go_out_once_after_it(
+    services: Services, clock: FakeClock, logs: LogLines
+) -> None:
+    telegram, console = DownMessenger(), RecordingMessenger()
+    services.messengers.update(telegram=telegram, console=console)
+    for n in range(1, 6):
+        await services.outbox.enqueue(
+            OutboxKey("t", str(n), "r"), Target.direct("telegram", str(n)), reminder(n), "en", START
+        )
+    await services.outbox.enqueue(OutboxKey("t", "c", "r"), Target.direct("console", "7"), reminder(7), "en", START)
+
+    assert await services.outbox.deliver_due() == 1  # the other platform is not held up
+    assert [t.chat_id for t, _m, _l in console.sent] == ["7"]
+    clock.advance(timedelta(minutes=2))
+    tried = len(telegram.tried)
+    assert await services.outbox.deliver_due() == 0
+    assert len(telegram.tried) == tried + 1  # a platform still down gets one probe a pass, not a burst
+    assert logs.problems == []  # no warning or traceback per send: the adapter's OutageLog warns once
+    assert logs.lines("outbox:") == [
+        "outbox: telegram unreachable (502 Bad Gateway); 5 due send(s) stay pending until it answers"
+    ]
+
+    telegram.down = False
+    clock.advance(timedelta(minutes=2))
+    assert await services.outbox.deliver_due() == 5
+    assert await services.outbox.deliver_due() == 0
+    assert sorted(t.chat_id for t, _m, _l in telegram.sent) == ["1", "2", "3", "4", "5"]  # each once
+    assert logs.lines("outbox:")[1:] == ["outbox: telegram answers again; sending what was held"]
+    for n in range(1, 6):
+        item = await services.outbox.repo.get(OutboxKey("t", str(n), "r"))  # type: ignore[attr-defined]
+        assert item.status is OutboxStatus.SENT
+
+
+async def test_sends_held_by_an_outage_longer_than_their_grace_are_missed_not_sent_late(
+    services: Services, clock: FakeClock
+) -> None:
+    telegram = DownMessenger()
+    services.messengers["telegram"] = telegram
+    await services.outbox.enqueue(OutboxKey("t", "1", "r"), Target.direct("telegram", "1"), reminder(), "en", START)
+    await services.outbox.deliver_due()
+    telegram.down = False
+    clock.advance(services.outbox.grace + timedelta(minutes=1))
+    assert await services.outbox.deliver_due() == 0
+    item = await services.outbox.repo.get(OutboxKey("t", "1", "r"))  # type: ignore[attr-defined]
+    assert item.status is OutboxStatus.MISSED and telegram.sent == []

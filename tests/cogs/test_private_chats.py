@@ -104,3 +104,19 @@ async def test_a_manager_is_a_manager_in_private_when_the_platform_says_so(servi
     await services.dispatcher.run_text(group(), caller("telegram", "7", "Max"), "help", "")
     answer = await services.dispatcher.run_text(private("telegram", "7"), caller("telegram", "7", "Max"), "help", "")
     assert "manager" in texts(answer)
+
+
+async def test_every_feature_s_personal_commands_work_in_private_for_a_member(services: Services) -> None:
+    manager = caller("telegram", "1", "Owner", manager=True)
+    assert not (await services.dispatcher.run_text(group(), manager, "setrules", "Be kind | Stay on topic")).error
+    await services.dispatcher.run_text(group(), caller(), "feedback", "Dark mode please")
+    for name, text, expected in (
+        ("rules", "", "Be kind"),
+        ("interests", "", ""),
+        ("ideas", "", ""),
+        ("privacy", "optout", "optin"),
+        ("community", "", "Group"),
+    ):
+        answer = await services.dispatcher.run_text(private(), caller(), name, text)
+        assert not answer.error, (name, texts(answer))
+        assert expected in texts(answer), name

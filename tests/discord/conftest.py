@@ -58,7 +58,7 @@ async def dc_services(make_settings: MakeSettings, fake: FakeDiscord) -> AsyncIt
     )
     services = await build_services(settings)
     yield services
-    await services.engine.dispose()
+    await services.close()
 
 
 RuntimeFactory = Callable[..., DiscordRuntime]
@@ -73,6 +73,9 @@ async def make_runtime(dc_services: Services) -> AsyncIterator[RuntimeFactory]:
         kw.setdefault("guild_ready_timeout", 0.01)
         kw.setdefault("sync_guilds", [GUILD])
         kw.setdefault("ready_timeout", 5.0)
+        # Answer directly, never "thinking…" first: on a loaded machine a command can take over the 2 s default,
+        # and tests read the direct answer (the deferred path has its own test with defer_after=0).
+        kw.setdefault("defer_after", 60.0)
         runtime = DiscordRuntime(dc_services.deps, **kw)
         dc_services.messengers["discord"] = runtime.messenger
         built.append(runtime)

@@ -62,7 +62,7 @@ async def dc_services(make_settings: MakeSettings, fake: FakeDiscord, clock: Fak
     services = await build_services(settings, clock)
     assert services.clock is clock
     yield services
-    await services.engine.dispose()
+    await services.close()
 
 
 # -- helpers ------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ async def dc_services(make_settings: MakeSettings, fake: FakeDiscord, clock: Fak
     services = await build_services(settings, clock)
     yield services
     await services.moderation.drain()
-    await services.engine.dispose()
+    await services.close()
 
 
 @pytest.fixture

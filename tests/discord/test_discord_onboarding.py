@@ -35,7 +35,7 @@ async def dc_services(make_settings: MakeSettings, fake: FakeDiscord, clock: Fak
     )
     services = await build_services(settings, clock)
     yield services
-    await services.engine.dispose()
+    await services.close()
 
 
 async def arrive(fake: FakeDiscord, runtime: DiscordRuntime, services: Services, user: int, name: str) -> None:

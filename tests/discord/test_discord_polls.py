@@ -43,7 +43,7 @@ async def dc_services(make_settings: MakeSettings, fake: FakeDiscord, clock: Fak
     yield services
     await services.polls.drain()
     await services.surveys.drain()
-    await services.engine.dispose()
+    await services.close()
 
 
 # -- helpers ------------------------------------------------------------------------------------------

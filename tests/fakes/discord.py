@@ -15,6 +15,11 @@ gate gateway events (and blank message content without the message-content inten
 intent that is not granted closes the gateway with 4014, slash commands must have been synced by
 bulk overwrite before a user can invoke them, permissions and role hierarchy are enforced on
 moderation routes, 429s can be injected, and every REST call is recorded as a :class:`Call`.
+
+Bad minutes on demand: ``rest_outage(503, path_regex)`` answers matching REST calls with a 5xx until
+``end_rest_outage()``; on the gateway, ``request_reconnect()`` (op 7), ``close_gateway(4000)`` and
+``drop_gateway()`` (the connection just ends) make discord.py RESUME, ``invalidate_session()`` (op 9)
+makes it IDENTIFY anew. ``gateway_events`` records what happened ("identify", "resume", …).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import warnings
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 import yarl
@@ -234,8 +240,9 @@ class _Failure:
 class _Conn:
     """One gateway websocket connection, with Discord's transport compression when asked for."""
 
-    def __init__(self, ws: web.WebSocketResponse, compress: str | None) -> None:
+    def __init__(self, ws: web.WebSocketResponse, compress: str | None, request: web.Request | None = None) -> None:
         self.ws = ws
+        self.request = request
         self.compress = compress
         self._lock = asyncio.Lock()
         self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
@@ -346,8 +353,12 @@ class FakeDiscord(RestMixin):
         self.dropped: list[tuple[str, dict[str, Any]]] = []  # events withheld for lack of intents
         self.gateway_close_codes: list[int] = []  # close codes the fake sent
         self.heartbeats = 0
+        # What happened on the gateway, in order: "identify", "resume", "resume refused", "reconnect requested",
+        # "session invalidated", "closed <code>", "dropped".
+        self.gateway_events: list[str] = []
         self.internal_errors: list[str] = []  # tracebacks of bugs in the fake (answered as HTTP 400)
         self._failures: list[_Failure] = []
+        self._outage: _Failure | None = None  # see rest_outage()
         self._sessions: dict[str, _Session] = {}
         self._session: _Session | None = None
         self._conns: set[_Conn] = set()
@@ -413,7 +424,7 @@ class FakeDiscord(RestMixin):
         *,
         reconnect: bool = False,
         wait_ready: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 30.0,  # noqa: ASYNC109
     ) -> AsyncIterator[discord.Client]:
         """Log ``client`` in, run ``client.connect`` in a task, wait for ``on_ready``; close it on exit.
 
@@ -692,7 +703,7 @@ class FakeDiscord(RestMixin):
         path_regex: str,
         predicate: Callable[[Call], bool] | None = None,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 30.0,  # noqa: ASYNC109
         *,
         status: int | None = None,
     ) -> list[Call]:
@@ -710,7 +721,7 @@ class FakeDiscord(RestMixin):
             check, timeout, lambda: f"timed out after {timeout}s waiting for {count}x {method} {path_regex}"
         )
 
-    async def wait_for_callback(self, interaction: FakeInteraction | int, timeout: float = 5.0) -> FakeInteraction:  # noqa: ASYNC109
+    async def wait_for_callback(self, interaction: FakeInteraction | int, timeout: float = 30.0) -> FakeInteraction:  # noqa: ASYNC109
         """Wait until the bot has answered the interaction (any callback type); return its record."""
         iid = interaction.id if isinstance(interaction, FakeInteraction) else interaction
         record = self.interactions[iid]
@@ -793,7 +804,7 @@ class FakeDiscord(RestMixin):
         await ws.prepare(request)
         query = dict(request.query)
         self.gateway_queries.append(query)
-        conn = _Conn(ws, query.get("compress"))
+        conn = _Conn(ws, query.get("compress"), request)
         self._conns.add(conn)
         try:
             if query.get("v") not in (None, "10"):
@@ -827,6 +838,7 @@ class FakeDiscord(RestMixin):
 
     async def _close(self, conn: _Conn, code: int, reason: str) -> None:
         self.gateway_close_codes.append(code)
+        self.gateway_events.append(f"closed {code}")
         await conn.ws.close(code=code, message=reason.encode())
 
     async def _on_gateway_op(self, conn: _Conn, payload: Mapping[str, Any]) -> None:
@@ -849,6 +861,7 @@ class FakeDiscord(RestMixin):
 
     async def _identify(self, conn: _Conn, data: Mapping[str, Any]) -> None:
         self.identify_payloads.append(dict(data))
+        self.gateway_events.append("identify")
         if data.get("token") != self.token:
             await self._close(conn, 4004, "Authentication failed.")
             return
@@ -895,8 +908,10 @@ class FakeDiscord(RestMixin):
     async def _resume(self, conn: _Conn, data: Mapping[str, Any]) -> None:
         session = self._sessions.get(str(data.get("session_id")))
         if session is None or data.get("token") != self.token:
+            self.gateway_events.append("resume refused")
             await conn.send({"op": 9, "s": None, "t": None, "d": False})
             return
+        self.gateway_events.append("resume")
         session.conn = conn
         self._session = session
         last = data.get("seq") or 0
@@ -956,7 +971,7 @@ class FakeDiscord(RestMixin):
     def connected(self) -> bool:
         return self._session is not None and self._session.conn is not None and not self._session.conn.ws.closed
 
-    async def wait_until_identified(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_until_identified(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         await self._wait_until(lambda: True if self.connected else None, timeout, lambda: "no client identified")
 
     def intents_allow(self, event: str, data: Mapping[str, Any]) -> bool:
@@ -995,7 +1010,7 @@ class FakeDiscord(RestMixin):
         stripped.pop("poll", None)
         return stripped
 
-    async def gateway_roundtrip(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def gateway_roundtrip(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Barrier: ask the client for a heartbeat (op 1) and wait for it.
 
         discord.py parses gateway messages in order, so once it answers, every event dispatched
@@ -1010,19 +1025,60 @@ class FakeDiscord(RestMixin):
             lambda: True if self.heartbeats > before else None, timeout, lambda: "client did not answer op 1"
         )
 
-    async def request_reconnect(self) -> None:
-        """Send op 7 RECONNECT: discord.py closes and RESUMEs on ``resume_gateway_url``."""
+    def _conn(self) -> _Conn:
         session = self._session
         if session is None or session.conn is None:
             raise RuntimeError("no client connected to the fake gateway")
-        await session.conn.send({"op": 7, "s": None, "t": None, "d": None})
+        return session.conn
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT: discord.py closes and RESUMEs on ``resume_gateway_url``."""
+        conn = self._conn()
+        self.gateway_events.append("reconnect requested")
+        await conn.send({"op": 7, "s": None, "t": None, "d": None})
+
+    async def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Send op 9 INVALID SESSION: with ``resumable=False`` the session is gone and discord.py must
+        IDENTIFY anew (a new session, READY and every GUILD_CREATE again); with True it RESUMEs."""
+        conn = self._conn()
+        session = self._session
+        if not resumable and session is not None:
+            self._sessions.pop(session.id, None)
+            session.conn = None
+        self.gateway_events.append("session invalidated")
+        await conn.send({"op": 9, "s": None, "t": None, "d": resumable})
+
+    async def drop_gateway(self) -> None:
+        """End the client's connection without a close frame, as a network failure does (discord.py sees
+        1006 and RESUMEs)."""
+        conn = self._conn()
+        self.gateway_events.append("dropped")
+        transport = conn.request.transport if conn.request is not None else None
+        if transport is None:
+            raise RuntimeError("the gateway connection has no transport to drop")
+        transport.abort()
+
+    async def wait_for_gateway(self, event: str, count: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until ``event`` (see ``gateway_events``) happened ``count`` times."""
+        await self._wait_until(
+            lambda: True if self.gateway_events.count(event) >= count else None,
+            timeout,
+            lambda: f"gateway event {event!r} x{count} not seen; events: {self.gateway_events}",
+        )
+
+    def rest_outage(self, status: int = 503, path_regex: str = r".*", method: str | None = None) -> None:
+        """Answer every matching REST call with ``status`` (a 5xx) until ``end_rest_outage()``. discord.py
+        retries 500/502/504 itself (sleeping 1 s, 3 s, … between tries) and gives up at once on 503."""
+        if not 500 <= status < 600 or status not in set(HTTPStatus):
+            raise ValueError("an outage answers a known 5xx status")
+        self._outage = _Failure(None if method is None else method.upper(), re.compile(path_regex), 1, 0, False, status)
+
+    def end_rest_outage(self) -> None:
+        self._outage = None
 
     async def close_gateway(self, code: int = 4000, reason: str = "closed by the fake") -> None:
         """Close the client's websocket with ``code`` (4000 -> discord.py resumes; 4004/401x -> it gives up)."""
-        session = self._session
-        if session is None or session.conn is None:
-            raise RuntimeError("no client connected to the fake gateway")
-        await self._close(session.conn, code, reason)
+        await self._close(self._conn(), code, reason)
 
     # --- messages ---------------------------------------------------------------------------------
 

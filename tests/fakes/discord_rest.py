@@ -15,6 +15,7 @@ import re
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -276,6 +277,9 @@ class RestMixin:
         return self._json_response(status, payload, extra_headers)
 
     def _take_failure(self, call: Call) -> tuple[int, Any, dict[str, str]] | None:
+        outage = self._outage  # type: ignore[attr-defined]
+        if outage is not None and outage.method in (None, call.method) and outage.pattern.fullmatch(call.path):
+            return outage.status, {"message": f"{outage.status}: {HTTPStatus(outage.status).phrase}", "code": 0}, {}
         for failure in self._failures:  # type: ignore[attr-defined]
             if failure.remaining <= 0:
                 continue

@@ -8,6 +8,10 @@
 It behaves like the platform where our code could get it wrong (DESIGN.md §6-7): string fields
 are never JSON-decoded, HTML is validated, ``chat_member`` updates are dropped unless asked for,
 429s can be injected or enforced, and every call is recorded for assertions.
+
+Bad minutes on demand: ``tg.outage(502)`` (or 504, "drop", "timeout") makes every request fail that
+way until ``tg.end_outage()`` — a parked long poll too. "drop" closes the connection at once; "timeout"
+never answers (give the client short timeouts in tests). Updates pushed meanwhile wait, as on Telegram.
 """
 
 from __future__ import annotations
@@ -31,6 +35,18 @@ from .telegram_updates import UpdateBuilders, member_json
 from .telegram_wire import ApiError, FloodLimiter, bad_request, decode_params
 
 __all__ = ["Call", "FakeTelegram"]
+
+# What Telegram's front proxy answers in a bad minute (an HTML page, not the API's JSON).
+_PROXY_PAGE = (
+    "<html>\r\n<head><title>{0}</title></head>\r\n<body>\r\n<center><h1>{0}</h1></center>\r\n"
+    "<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+)
+OUTAGE_MODES = {
+    502: "502 Bad Gateway",
+    504: "504 Gateway Time-out",
+    "drop": "connection dropped",
+    "timeout": "no answer",
+}
 
 # Not sent unless getUpdates names them in allowed_updates (the Bot API default).
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -139,6 +155,8 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         self._poll_gen = 0
         self._parked = 0  # getUpdates requests currently waiting for updates
         self._closing = False
+        self._outage: int | str | None = None  # see outage()
+        self._released = asyncio.Event()  # ends requests held by a "timeout" outage
         self._runner: web.AppRunner | None = None
         self._handlers: dict[str, tuple[str, Callable[..., Any]]] = {
             name[5:].lower(): (name[5:], getattr(self, name)) for name in dir(self) if name.startswith("_api_")
@@ -160,6 +178,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
 
     async def close(self) -> None:
         self._closing = True
+        self._released.set()
         self._wakeup.set()  # end pending long polls so shutdown does not wait for them
         if self._runner is not None:
             await self._runner.cleanup()
@@ -195,7 +214,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         method: str,
         predicate: Callable[[Call], bool] | None = None,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the assertion, documented API
+        timeout: float = 30.0,  # noqa: ASYNC109 - a deadline for the assertion, documented API
     ) -> list[Call]:
         """Wait until ``count`` matching calls are recorded; return all matching calls so far."""
 
@@ -213,7 +232,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
             ) from None
         return matching()
 
-    async def wait_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_polling(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until a getUpdates long poll is parked waiting for updates (the bot is listening)."""
         try:
             async with asyncio.timeout(timeout), self._calls_changed:
@@ -238,6 +257,26 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         else:
             err = ApiError(error_code, description or f"Error {error_code}")
         self._failures.setdefault(method.lower(), deque()).extend([err] * times)
+
+    def outage(self, mode: int | str = 502) -> None:
+        """Every request fails from now on until ``end_outage()``: 502 or 504 (an nginx error page, as
+        Telegram's front answers), "drop" (the connection closes without an answer) or "timeout" (no
+        answer at all, the client gives up). A long poll parked now fails the same way; nothing a failed
+        request asked for happens."""
+        if mode not in OUTAGE_MODES:
+            raise ValueError(f"outage mode must be one of {list(OUTAGE_MODES)}")
+        self._outage = mode
+        self._released.clear()
+        self._wakeup.set()
+
+    def end_outage(self) -> None:
+        self._outage = None
+        self._released.set()
+
+    @property
+    def outage_calls(self) -> list[Call]:
+        """Requests that failed because of an outage."""
+        return [c for c in self.calls if (c.description or "").startswith("outage:")]
 
     def forbid_chat(
         self, chat_id: Any, description: str = "Forbidden: bot can't initiate conversation with a user"
@@ -398,10 +437,14 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
             if handler is None:
                 raise ApiError(404, "Not Found")
             call.params = decode_params(canonical, raw)
+            if self._outage is not None:
+                return await self._fail(request, call)
             self._gate(canonical, call.params)
             result = handler(call.params, uploads)
             if inspect.isawaitable(result):
                 result = await result
+            if self._outage is not None and canonical == "getUpdates":  # a parked long poll, cut off
+                return await self._fail(request, call)
             # A snapshot: stored messages are mutated by later edits.
             call.result, body, status = json.loads(json.dumps(result)), {"ok": True, "result": result}, 200
         except ApiError as err:
@@ -415,6 +458,26 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         async with self._calls_changed:
             self._calls_changed.notify_all()
         return self._json(body, status)
+
+    async def _fail(self, request: web.Request, call: Call) -> web.Response:
+        """Answer ``call`` the way the current outage does; nothing it asked for happens."""
+        mode = self._outage
+        assert mode is not None
+        call.status, call.description = (mode if isinstance(mode, int) else 0), f"outage: {OUTAGE_MODES[mode]}"
+        await self._record(call)
+        if isinstance(mode, int):
+            page = _PROXY_PAGE.format(OUTAGE_MODES[mode])
+            return web.Response(status=mode, text=page, content_type="text/html")
+        if mode == "timeout":
+            await self._released.wait()  # the client has long given up by then
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=502)  # never reaches the client: the connection is closed
+
+    async def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        async with self._calls_changed:
+            self._calls_changed.notify_all()
 
     @staticmethod
     def _describe(method: str, raw: dict[str, Any], uploads: dict[str, Any]) -> str:
@@ -488,7 +551,7 @@ class FakeTelegram(UpdateBuilders, BotApiMethods):
         limit = min(max(p.get("limit", 100), 1), 100)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(max(p.get("timeout", 0), 0), self.long_poll_cap)
-        while gen == self._poll_gen and not self._closing:
+        while gen == self._poll_gen and not self._closing and self._outage is None:
             if batch := self._take(limit):
                 return batch
             remaining = deadline - loop.time()

@@ -366,3 +366,68 @@ async def test_the_client_resumes_after_a_reconnect_request_and_gets_later_event
         await fake.message_create(GUILD, GENERAL, ALICE, "still here")
         assert await asyncio.wait_for(received.get(), 1) == "still here"
     assert len(fake.gateway_queries) == 2 and len(fake.identify_payloads) == 1  # resumed, not re-identified
+
+
+@pytest.mark.parametrize("how", ["reconnect", "close 4000", "drop"])
+async def test_a_gateway_drop_is_resumed_and_events_sent_meanwhile_arrive(fake: FakeDiscord, how: str) -> None:
+    client, _ = make_client()
+    resumed = asyncio.Event()
+    received: asyncio.Queue[str] = asyncio.Queue()
+
+    @client.event
+    async def on_resumed() -> None:
+        resumed.set()
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        await received.put(message.content)
+
+    async with fake.running(client, reconnect=True):
+        if how == "reconnect":
+            await fake.request_reconnect()
+        elif how == "drop":
+            await fake.drop_gateway()
+        else:
+            await fake.close_gateway(4000)
+        await fake.wait_for_gateway("resume")
+        await asyncio.wait_for(resumed.wait(), 2)
+        await fake.message_create(GUILD, GENERAL, ALICE, "still here")
+        assert await asyncio.wait_for(received.get(), 1) == "still here"
+    assert fake.gateway_events.count("identify") == 1 and fake.gateway_events.count("resume") == 1
+
+
+class NoIdentifyPause(discord.Client):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py waits 5 s before identifying again (Discord's identify rate limit); not here."""
+
+
+async def test_an_invalid_session_makes_the_client_identify_anew(fake: FakeDiscord) -> None:
+    client = NoIdentifyPause(intents=discord.Intents.default(), guild_ready_timeout=0.01)
+    readies: asyncio.Queue[None] = asyncio.Queue()
+
+    @client.event
+    async def on_ready() -> None:
+        await readies.put(None)
+
+    async with fake.running(client, reconnect=True):
+        await asyncio.wait_for(readies.get(), 1)
+        await fake.invalidate_session()
+        await asyncio.wait_for(readies.get(), 2)  # READY and the guilds again, on a new session
+        assert client.get_guild(GUILD) is not None
+    assert fake.gateway_events[:3] == ["identify", "session invalidated", "identify"]
+    assert "resume" not in fake.gateway_events and len(fake.identify_payloads) == 2
+
+
+async def test_a_rest_outage_answers_5xx_until_it_ends_and_nothing_happens_meanwhile(fake: FakeDiscord) -> None:
+    client, _ = make_client()
+    async with fake.running(client):
+        channel = client.get_channel(GENERAL)
+        assert isinstance(channel, discord.TextChannel)
+        fake.rest_outage(503, rf"/channels/{GENERAL}/messages")
+        with pytest.raises(discord.DiscordServerError) as raised:  # discord.py does not retry a 503
+            await channel.send("lost")
+        assert raised.value.status == 503
+        fake.end_rest_outage()
+        await channel.send("after")
+    assert [c.status for c in fake.calls_to("POST", rf"/channels/{GENERAL}/messages")] == [503, 200]
+    assert [m.content for m in fake.bot_messages(GENERAL)] == ["after"]

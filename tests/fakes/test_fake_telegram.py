@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from telegram import Bot, ChatMemberAdministrator, ChatMemberRestricted, ChatPermissions, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ChatMemberHandler, CommandHandler, MessageHandler, filters
+from telegram.request import HTTPXRequest
 
 from tests.fakes.telegram import FakeTelegram
 
@@ -371,3 +372,40 @@ async def test_wait_for_timeout_lists_recorded_calls(tg: FakeTelegram) -> None:
         await bot.send_message(GROUP, "something else")
     with pytest.raises(AssertionError, match=r"(?s)expected 1 matching deleteMessage.*sendMessage -> 200"):
         await tg.wait_for("deleteMessage", timeout=0.05)
+
+
+@pytest.mark.parametrize(
+    ("mode", "error", "status"),
+    [(502, NetworkError, 502), (504, NetworkError, 504), ("drop", NetworkError, 0), ("timeout", TimedOut, 0)],
+)
+async def test_an_outage_fails_every_request_until_it_ends_and_nothing_happens_meanwhile(
+    tg: FakeTelegram, mode: int | str, error: type[Exception], status: int
+) -> None:
+    request = HTTPXRequest(read_timeout=0.2, write_timeout=0.2, connect_timeout=0.2)
+    async with Bot(TOKEN, base_url=f"{tg.url}/bot", request=request) as bot:
+        tg.outage(mode)
+        with pytest.raises(error) as raised:
+            await bot.send_message(GROUP, "lost")
+        assert not isinstance(raised.value, BadRequest)  # an outage, not a refusal
+        tg.end_outage()
+        sent = await bot.send_message(GROUP, "after", read_timeout=30, write_timeout=30, connect_timeout=30)
+    (failed,) = tg.outage_calls
+    assert (failed.method, failed.status, failed.ok) == ("sendMessage", status, False)
+    assert [m["text"] for (chat, _id), m in tg.messages.items() if chat == GROUP] == ["after"]
+    assert sent.message_id == 1  # the failed send created nothing
+
+
+async def test_an_outage_cuts_off_a_parked_long_poll_and_keeps_updates_for_later(tg: FakeTelegram) -> None:
+    async with make_bot(tg) as bot:
+        polling = asyncio.create_task(bot.get_updates(timeout=1))
+        await tg.wait_polling()
+        tg.outage(502)
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await asyncio.wait_for(polling, 0.5)  # at once, not at the end of the long poll
+        update = tg.push_update(tg.message_update(GROUP, 7, "during"))
+        with pytest.raises(NetworkError):
+            await bot.get_updates(timeout=0)
+        tg.end_outage()
+        (got,) = await bot.get_updates(timeout=0)
+    assert got.update_id == update["update_id"]
+    assert [c.status for c in tg.calls_to("getUpdates")] == [502, 502, 200]

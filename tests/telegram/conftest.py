@@ -55,7 +55,7 @@ async def tg_services(make_settings: MakeSettings, tg: FakeTelegram) -> AsyncIte
     )
     services = await build_services(settings)
     yield services
-    await services.engine.dispose()
+    await services.close()
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ class Bot:
         await self.runtime.stop()
         while self.services._tasks:
             await asyncio.gather(*list(self.services._tasks), return_exceptions=True)
-        await self.services.engine.dispose()
+        await self.services.close()
 
 
 @pytest.fixture

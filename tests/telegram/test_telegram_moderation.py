@@ -58,7 +58,7 @@ class Bot:
         await self.services.hub.drain()
         while self.services._tasks:
             await asyncio.gather(*list(self.services._tasks), return_exceptions=True)
-        await self.services.engine.dispose()
+        await self.services.close()
 
     async def infractions(self) -> list[sa.Row]:
         async with self.services.engine.connect() as conn:

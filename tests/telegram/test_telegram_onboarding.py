@@ -58,7 +58,7 @@ class Bot:
         while self.services._tasks:
             await asyncio.gather(*list(self.services._tasks), return_exceptions=True)
         await self.services.hub.drain()
-        await self.services.engine.dispose()
+        await self.services.close()
 
 
 @pytest.fixture

@@ -64,8 +64,7 @@ class Bot:
         await self.runtime.stop()
         while self.services._tasks:
             await asyncio.gather(*list(self.services._tasks), return_exceptions=True)
-        await self.services.hub.drain()  # subscribers still writing would keep a connection past dispose()
-        await self.services.engine.dispose()
+        await self.services.close()
 
     async def count(self, table: sa.Table) -> int:
         async with self.services.engine.connect() as conn:

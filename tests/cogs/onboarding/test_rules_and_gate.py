@@ -79,10 +79,10 @@ async def test_a_member_cannot_set_rules(services: Services) -> None:
     assert (await services.onboarding.ctx.repo.settings(1)).rules == ()
 
 
-async def test_rules_in_a_private_chat_wait_for_the_community_resolution(services: Services) -> None:
-    # /rules is declared for anywhere; until private chats resolve the member's community it says where to ask.
+async def test_rules_in_a_private_chat_for_a_stranger_say_how_to_join(services: Services) -> None:
+    # A member's own community answers in private (tests/cogs/test_private_chats.py); a stranger has none.
     answer = await services.dispatcher.run_text(private(uid="77"), caller(uid="77"), "rules", "")
-    assert answer.error and "group" in texts(answer)
+    assert answer.error and "group" in texts(answer) and "/link" in texts(answer)
 
 
 # -- the Telegram gate ----------------------------------------------------------------------------------

@@ -162,3 +162,23 @@ async def test_a_large_export_is_split_into_zips_under_the_limit(services: Servi
                 if name.startswith("members"):
                     rows += len(archive.read(name).decode().splitlines()) - 1  # each part has its header
     assert rows == 3000
+
+
+async def test_manager_export_covers_polls_surveys_and_infractions(services: Services, clock: FakeClock) -> None:
+    from tests.cogs.test_outbox import RecordingMessenger
+
+    services.messengers["console"] = RecordingMessenger()
+    console = group("console", "local", "Console")
+    boss = caller("console", "boss", "Boss", manager=True)
+    made = await services.dispatcher.run_text(console, boss, "poll", "Lunch? | Pizza | Sushi")
+    assert not made.error, texts(made)
+    await services.dispatcher.run_text(console, caller("console", "bob", "Bob"), "help", "")
+    warned = await services.dispatcher.run_text(console, boss, "warn", "@bob | spamming links")
+    assert not warned.error, texts(warned)
+    answer = await services.dispatcher.run_text(console, boss, "export", "")
+    with zipfile.ZipFile(io.BytesIO(answer.messages[0].attachments[0].data)) as archive:
+        tables = {name: list(csv.reader(io.StringIO(archive.read(name).decode()))) for name in archive.namelist()}
+    assert [row[8] for row in tables["polls.csv"][1:]] == ["Pizza", "Sushi"]
+    (infraction,) = tables["infractions.csv"][1:]
+    assert infraction[3] == "warn" and infraction[4] == "spamming links" and infraction[1].startswith("member-")
+    assert tables["survey_answers.csv"] == [["survey", "kind", "question", "score", "comment", "answered_at"]]
