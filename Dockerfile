@@ -8,9 +8,10 @@ RUN useradd --create-home --uid 10001 hearth && mkdir /data && chown hearth:hear
 WORKDIR /app
 
 # Runtime dependencies only (requirements.lock; the test and lint tools are in requirements-dev.lock),
-# first, so code changes do not reinstall them.
+# first, so code changes do not reinstall them. The lock includes the postgres extra (asyncpg): the image
+# works with a sqlite+aiosqlite or a postgresql+asyncpg HEARTH_DATABASE_URL.
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+RUN pip install -r requirements.lock && python -c "import aiosqlite, asyncpg"
 
 COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot

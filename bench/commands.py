@@ -1,7 +1,11 @@
 """Command handling latency inside the process (dispatcher → feature → SQLite), for typical commands:
 /help, /language, /events, an RSVP button and /myevents, by 200 different members.
 
-    .venv/bin/python bench/commands.py [--rounds 5]
+    .venv/bin/python bench/commands.py [--rounds 5] [--database-url URL]
+
+With --database-url (a PostgreSQL server, postgresql+asyncpg://user@host:port/db) the same commands also run
+against PostgreSQL, in the same run: in a scratch database made on that server and dropped afterwards (the
+database named in the URL is only used to connect; the role needs CREATEDB).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from bot.core.commands import Caller, Place  # noqa: E402
 from bot.core.identity import Platform, PlatformId  # noqa: E402
 from bot.core.permissions import PlatformFacts  # noqa: E402
 from bot.core.targets import Target  # noqa: E402
-from config.settings import Settings  # noqa: E402
+from config.settings import Settings, check_database_url  # noqa: E402
 
 
 class NullMessenger:
@@ -33,9 +37,11 @@ class NullMessenger:
         return None
 
 
-async def run(rounds: int) -> None:
+async def run(rounds: int, database_url: str = "") -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), owners=("telegram:1",), _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(  # type: ignore[call-arg]
+            data_dir=Path(tmp), database_url=database_url, owners=("telegram:1",), _env_file=None
+        )
         services = await build_services(settings, FakeClock(datetime(2026, 12, 1, 12, tzinfo=UTC)))
         services.messengers["telegram"] = NullMessenger()  # type: ignore[assignment]
         place = Place(Platform.TELEGRAM, "-100", "Bench", Target.channel("telegram", -100))
@@ -54,9 +60,20 @@ async def run(rounds: int) -> None:
                 await d.run_text(place, m, "myevents", "")
         times = sorted(d.timings_ms)
         await services.engine.dispose()
+    return times
+
+
+async def on_postgres(rounds: int, server_url: str) -> list[float]:
+    from tests.databases import scratch_database
+
+    async with scratch_database(server_url, "hearth_bench") as url:
+        return await run(rounds, url)
+
+
+def report(engine: str, times: list[float]) -> None:
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))]  # noqa: E731
     print(
-        f"{len(times):,} commands: p50 {p(0.5):.1f} ms, p90 {p(0.9):.1f} ms, p99 {p(0.99):.1f} ms, "
+        f"{engine:<10} {len(times):,} commands: p50 {p(0.5):.1f} ms, p90 {p(0.9):.1f} ms, p99 {p(0.99):.1f} ms, "
         f"mean {statistics.mean(times):.1f} ms (target p99 ≤ 20 ms)"
     )
 
@@ -64,7 +81,11 @@ async def run(rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
-    asyncio.run(run(parser.parse_args().rounds))
+    parser.add_argument("--database-url", default="", help="also measure PostgreSQL on this server (see above)")
+    args = parser.parse_args()
+    report("SQLite", asyncio.run(run(args.rounds)))
+    if args.database_url:
+        report("PostgreSQL", asyncio.run(on_postgres(args.rounds, check_database_url(args.database_url))))
 
 
 if __name__ == "__main__":

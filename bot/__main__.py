@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
+from typing import Any
 
 import click
 
-from config.settings import Settings, SettingsError, load_settings
+from config.settings import Settings, SettingsError, check_database_url, load_settings
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -75,20 +76,83 @@ def demo(ctx: click.Context, seed: int, member_count: int, days: int) -> None:
 
 
 @cli.command()
+@click.option(
+    "--copy-from",
+    "copy_from",
+    metavar="URL",
+    default=None,
+    help="Then copy this database (e.g. sqlite+aiosqlite:///data/hearth.db; brought to the newest schema "
+    "first) into the configured one, which must be empty.",
+)
 @click.pass_context
-def migrate(ctx: click.Context) -> None:
-    """Bring the database schema up to date."""
+def migrate(ctx: click.Context, copy_from: str | None) -> None:
+    """Bring the database schema up to date (and optionally fill it from another database)."""
     settings = _settings(ctx)
+    source_url = None
+    if copy_from is not None:
+        try:
+            source_url = check_database_url(copy_from)
+        except ValueError as exc:
+            click.echo(f"hearth: --copy-from: {exc}", err=True)
+            ctx.exit(2)
     from storage.db import create_engine, current_revision
     from storage.db import migrate as do_migrate
 
-    async def main() -> None:
+    async def main() -> int:
         engine = create_engine(settings.resolved_database_url)
-        await do_migrate(engine)
-        click.echo(f"database at revision {await current_revision(engine)}")
-        await engine.dispose()
+        try:
+            if source_url is None:
+                await do_migrate(engine)
+                click.echo(f"database at revision {await current_revision(engine)}")
+                return 0
+            return await _copy(source_url, engine)
+        finally:
+            await engine.dispose()
 
-    asyncio.run(main())
+    ctx.exit(asyncio.run(main()))
+
+
+async def _copy(source_url: str, target: Any) -> int:
+    """`hearth migrate --copy-from`: a progress bar per table, then the row counts side by side."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from storage.copy import CopyRefused, copy_database
+    from storage.db import create_engine, current_revision, where
+
+    screen = Console()
+    source = create_engine(source_url)
+    tasks: dict[str, TaskID] = {}
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description:<20}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=screen,
+        ) as bar:  # fmt: skip
+
+            def progress(table: str, done: int, total: int) -> None:
+                if table not in tasks:
+                    tasks[table] = bar.add_task(table, total=total)
+                bar.update(tasks[table], completed=done)
+
+            report = await copy_database(source, target, progress)
+    except CopyRefused as exc:
+        click.echo(f"hearth: copy refused: {exc}", err=True)
+        return 1
+    finally:
+        await source.dispose()
+    counts = Table(title=f"Copied into {where(target)}")
+    for column in ("table", "rows in source", "rows copied", ""):
+        counts.add_column(column, justify="left" if column == "table" else "right")
+    for t in report.tables:
+        counts.add_row(t.table, f"{t.source:,}", f"{t.target:,}", "✓" if t.source == t.target else "✗")
+    screen.print(counts)
+    screen.print(
+        f"{report.rows:,} rows in {len(report.tables)} tables, every table's count matches; "
+        f"id sequences reset: {', '.join(report.sequences_reset) or 'none needed'}; "
+        f"database at revision {await current_revision(target)}"
+    )
+    return 0
 
 
 @cli.command()

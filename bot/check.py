@@ -7,7 +7,15 @@ from collections.abc import Callable
 import httpx
 
 from config.settings import Settings
-from storage.db import create_engine, current_revision, head_revision, integrity_ok
+from storage.db import (
+    create_engine,
+    current_revision,
+    head_revision,
+    integrity_ok,
+    server_version,
+    unreachable_advice,
+    where,
+)
 
 OK, WARN, BAD = "ok  ", "warn", "FAIL"
 
@@ -32,16 +40,18 @@ async def run_checks(settings: Settings, echo: Callable[[str], None]) -> int:
 
     engine = create_engine(settings.resolved_database_url)
     try:
-        current = await current_revision(engine)
-        head = head_revision()
+        report(OK, f"database reachable: {await server_version(engine)} at {where(engine)}")
+        current, head = await current_revision(engine), head_revision()
         if current == head:
-            report(OK, f"database reachable, schema at {current}")
+            report(OK, f"database schema at {current}, the newest: migrations are current")
+        elif current is None:
+            report(WARN, f"database schema empty, newest is {head}", "run `hearth migrate` (`hearth run` also does)")
         else:
-            report(WARN, f"database schema at {current or 'empty'}, newest is {head}", "run `hearth migrate`")
+            report(WARN, f"database schema at {current}, newest is {head}", "run `hearth migrate`")
         if not await integrity_ok(engine):
             report(BAD, "database integrity check failed", "restore from a backup")
     except Exception as exc:  # noqa: BLE001 - any failure here is the answer
-        report(BAD, f"database unreachable: {exc}", "check HEARTH_DATABASE_URL and that the directory is writable")
+        report(BAD, f"database unreachable: {type(exc).__name__}: {exc}", unreachable_advice(engine))
     finally:
         await engine.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,33 @@ from bot.core.i18n import LOCALES
 from bot.core.identity import PlatformId
 
 DEFAULT_DATA_DIR = Path("data")
+
+# backend → (driver module, the URL scheme Hearth uses, how to get the driver)
+_DATABASES = {
+    "sqlite": ("aiosqlite", "sqlite+aiosqlite", "pip install aiosqlite"),
+    "postgresql": ("asyncpg", "postgresql+asyncpg", "pip install 'hearth[postgres]'"),
+}
+_ALIASES = {"postgres": "postgresql"}  # as some hosting providers write it
+
+
+def check_database_url(value: str) -> str:
+    """A database URL Hearth can use, with its async driver installed; `postgresql://` and `postgres://`
+    mean asyncpg. Raises ValueError with one line saying what to change or install."""
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        raise ValueError(
+            "not a database URL: use sqlite+aiosqlite:///path/hearth.db or postgresql+asyncpg://user@host/db"
+        )
+    backend, _, driver = scheme.lower().partition("+")
+    backend = _ALIASES.get(backend, backend)
+    if backend not in _DATABASES:
+        raise ValueError(f"unsupported database {backend!r}: use sqlite+aiosqlite:///… or postgresql+asyncpg://…")
+    module, wanted, install = _DATABASES[backend]
+    if driver and driver != module:
+        raise ValueError(f"{backend} through {driver!r} is not supported: use {wanted}://…")
+    if find_spec(module) is None:
+        raise ValueError(f"{backend} needs the {module} driver, which is not installed: {install}")
+    return f"{wanted}://{rest}"
 
 
 class Settings(BaseSettings):
@@ -48,6 +76,11 @@ class Settings(BaseSettings):
                 continue
             out.append(str(PlatformId.parse(str(item))))
         return tuple(out)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        return check_database_url(value) if value else value
 
     @field_validator("timezone")
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,7 +86,7 @@ class SqlActivityRepo:
     async def write_batch(self, rows: Sequence[RawRow]) -> None:
         if not rows:
             return
-        first_day = min(r[5] for r in rows).date()  # ActivityRow.at
+        first_day = min(r[5] for r in rows).astimezone(UTC).date()  # ActivityRow.at; rollup days are UTC days
         async with self.engine.begin() as conn:
             await exclusive_batch(conn, activity_events)  # nobody else inserts until we commit
             after_id = (await conn.execute(sa.select(sa.func.coalesce(sa.func.max(_s.id), 0)))).scalar_one()

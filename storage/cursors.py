@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import upsert
 from storage.tables.outbox import cursors
 
 
@@ -17,7 +18,6 @@ class SqlCursorRepo:
             return (await conn.execute(sa.select(cursors.c.value).where(cursors.c.name == name))).scalar()
 
     async def set(self, name: str, value: int) -> None:
+        row = {"name": name, "value": value}
         async with self.engine.begin() as conn:
-            done = await conn.execute(sa.update(cursors).where(cursors.c.name == name).values(value=value))
-            if done.rowcount == 0:
-                await conn.execute(sa.insert(cursors).values(name=name, value=value))
+            await conn.execute(upsert(conn.dialect.name, cursors, [row], ["name"], replace=["value"]), row)

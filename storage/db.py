@@ -33,7 +33,10 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         _serialise_writes(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # No pool_pre_ping: with asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) on every checkout,
+    # which doubled command latency. A connection the server dropped fails one unit of work, and SQLAlchemy
+    # then discards the whole pool; pool_recycle retires connections before idle-timeouts in between cut them.
+    return create_async_engine(url, pool_recycle=1800)
 
 
 def _serialise_writes(engine: AsyncEngine) -> None:
@@ -108,9 +111,13 @@ def upsert(
     keys: Sequence[str],
     add: Sequence[str] = (),
     from_select: tuple[Sequence[str], sa.Select[Any]] | None = None,
+    *,
+    replace: Sequence[str] = (),
 ) -> sa.Insert:
-    """INSERT … ON CONFLICT(keys) DO UPDATE SET col = col + excluded.col for `add` columns
-    (or DO NOTHING when `add` is empty). Portable across SQLite and PostgreSQL."""
+    """INSERT … ON CONFLICT(keys) DO UPDATE SET col = col + excluded.col for `add` columns and
+    col = excluded.col for `replace` columns (or DO NOTHING when both are empty). Portable across
+    SQLite and PostgreSQL, and safe under concurrent writers (unlike UPDATE, then INSERT if nothing
+    was updated, which races on PostgreSQL). `rows` is not used: pass them to `execute`."""
     if conn_dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
@@ -118,9 +125,35 @@ def upsert(
     stmt = dialect_insert(table)
     if from_select is not None:
         stmt = stmt.from_select(list(from_select[0]), from_select[1])
-    if not add:
+    if not add and not replace:
         return stmt.on_conflict_do_nothing(index_elements=list(keys))
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in add})
+    updates: dict[str, Any] = {c: table.c[c] + stmt.excluded[c] for c in add}
+    updates.update({c: stmt.excluded[c] for c in replace})
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+
+
+async def server_version(engine: AsyncEngine) -> str:
+    """The engine and its version, e.g. 'SQLite 3.45.1' or 'PostgreSQL 15.18 (Debian 15.18-0+deb12u1)'."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            return f"PostgreSQL {(await conn.exec_driver_sql('SHOW server_version')).scalar()}"
+        if engine.dialect.name == "sqlite":
+            return f"SQLite {(await conn.exec_driver_sql('SELECT sqlite_version()')).scalar()}"
+        return engine.dialect.name
+
+
+def where(engine: AsyncEngine) -> str:
+    """Where the database is, for people: the file, or the server and database (never the password)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+
+
+def unreachable_advice(engine: AsyncEngine) -> str:
+    if engine.url.get_backend_name() == "sqlite":
+        return "check HEARTH_DATABASE_URL and that the directory is writable"
+    return "check HEARTH_DATABASE_URL: that the server runs, is reachable, and accepts this user, password and database"
 
 
 async def integrity_ok(engine: AsyncEngine) -> bool:
@@ -136,8 +169,9 @@ def run_coro(coro: Any) -> Any:
 
 
 # -- bulk writes ------------------------------------------------------------------------------
-# SQLAlchemy builds parameters row by row (~10 µs a row); for the activity hot path on SQLite we
-# hand sqlite3 pre-converted tuples instead, which is what makes ≥ 50k events/s possible.
+# SQLAlchemy builds parameters row by row (~10 µs a row); for the activity hot path we hand the driver
+# pre-converted tuples instead, which is what makes ≥ 50k events/s possible on SQLite. PostgreSQL takes
+# plain inserts as a binary COPY (asyncpg's copy_records_to_table), several times faster than INSERTs.
 
 
 # SQLAlchemy stores SQLite DateTime as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC here). Formatting that in
@@ -159,8 +193,12 @@ async def bulk_write(
     add: Sequence[str] = (),
 ) -> None:
     """Insert many rows (tuples in `columns` order); with `keys`, upsert adding the `add` counters.
-    Datetime values must be aware; Date values are not supported here (use SQLAlchemy statements)."""
+    Datetime values must be aware; Date values are not supported here (use SQLAlchemy statements).
+    Runs inside the caller's transaction on every engine."""
     if not rows:
+        return
+    if conn.dialect.name == "postgresql" and not keys:
+        await _pg_copy(conn, table, columns, rows)
         return
     if conn.dialect.name != "sqlite":
         dicts = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -188,6 +226,22 @@ async def bulk_write(
     await driver.executemany(sql, list(params))
 
 
+async def _pg_copy(
+    conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    stamps = [i for i, c in enumerate(columns) if _is_datetime(table.c[c])]
+    for row in rows:  # the binary protocol would take a naive datetime as UTC: refuse it, as Stamp does
+        for i in stamps:
+            if row[i] is not None and row[i].tzinfo is None:
+                raise ValueError("naive datetime given to the database")
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():  # SQLAlchemy's asyncpg adapter begins lazily, at the first statement
+        await conn.exec_driver_sql("SELECT 1")
+    await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
+
+
 def _epoch(value: datetime | None) -> float | None:
     if value is None:
         return None
@@ -209,7 +263,7 @@ def replace_upsert(
 
 
 def day_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
-    """The UTC calendar day of a stored timestamp."""
+    """The UTC calendar day of a stored timestamp (whatever the server's or session's time zone)."""
     if dialect == "postgresql":
         return sa.cast(sa.func.timezone("UTC", column), sa.Date)
     return sa.func.substr(column, 1, 10)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC
@@ -218,9 +272,24 @@ def day_of(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]
 def week_of(day: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
     """Monday of the ISO week of a stored calendar day."""
     if dialect == "postgresql":
-        return sa.cast(sa.func.date_trunc("week", day), sa.Date)
+        # Through a zone-less timestamp: date_trunc on a bare date would go through timestamptz, i.e.
+        # through the session's time zone.
+        return sa.cast(sa.func.date_trunc("week", sa.cast(day, sa.DateTime(timezone=False))), sa.Date)
     # 'weekday 0' moves forward to Sunday (or stays), then back six days lands on Monday.
     return sa.func.date(day, "weekday 0", "-6 days")
+
+
+def stores_naive_utc(dialect: sa.Dialect) -> bool:
+    """SQLite keeps no time zone: aware UTC datetimes are stored without one (storage/tables/base.py)."""
+    return dialect.name == "sqlite"
+
+
+async def lock_for_update(conn: AsyncConnection, select: sa.Select[Any]) -> None:
+    """Lock the selected rows until this transaction ends, so concurrent writers of the same rows queue
+    (e.g. the RSVPs of one event). PostgreSQL: SELECT … FOR UPDATE; SQLite: nothing to do, there is one
+    writer at a time already (`_serialise_writes`)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select.with_for_update())
 
 
 async def exclusive_batch(conn: AsyncConnection, table: sa.Table) -> None:
@@ -229,3 +298,51 @@ async def exclusive_batch(conn: AsyncConnection, table: sa.Table) -> None:
     `_serialise_writes`); PostgreSQL: a table lock that still lets readers read."""
     if conn.dialect.name == "postgresql":
         await conn.exec_driver_sql(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
+
+
+# -- whole-database copies (hearth migrate --copy-from) ---------------------------------------
+
+
+@asynccontextmanager
+async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose reads all see one consistent state of the database, even while others write."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            await conn.exec_driver_sql("BEGIN")  # WAL: a read transaction is a snapshot; rolled back on close
+            yield conn
+        else:
+            yield await conn.execution_options(isolation_level="REPEATABLE READ")
+
+
+async def insert_rows(conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: Sequence[Any]) -> None:
+    """Insert rows of any column types as fast as the engine allows (PostgreSQL: COPY)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        await _pg_copy(conn, table, columns, rows)
+    else:
+        await conn.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+async def reset_sequences(conn: AsyncConnection, tables: Sequence[sa.Table]) -> list[str]:
+    """After rows were copied in with their ids, move each id sequence past the largest id, so new rows
+    do not collide. PostgreSQL only (SQLite takes the next id from the table). Returns the tables reset."""
+    if conn.dialect.name != "postgresql":
+        return []
+    done = []
+    for table in tables:
+        column = table.autoincrement_column
+        if column is None:
+            continue
+        quoted = conn.dialect.identifier_preparer.format_table(table)
+        await conn.execute(
+            sa.select(
+                sa.func.setval(
+                    sa.func.pg_get_serial_sequence(quoted, column.name),
+                    sa.select(sa.func.coalesce(sa.func.max(column), 0) + 1).scalar_subquery(),
+                    False,
+                )
+            )
+        )
+        done.append(table.name)
+    return done

@@ -23,6 +23,7 @@ from cogs.events.models import (
     RsvpStatus,
 )
 from cogs.events.recurrence import Recurrence
+from storage.db import lock_for_update
 from storage.member_data import reassign, reassign_unique, rows_json
 from storage.tables.events import event_posts, event_reminders, event_rsvps, events
 
@@ -179,8 +180,8 @@ class SqlEventRepo:
     @asynccontextmanager
     async def rsvp_transaction(self, event_id: int) -> AsyncIterator[_SqlRsvpTransaction]:
         async with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # serialise RSVPs of one event across processes
-                await conn.execute(sa.select(events.c.id).where(events.c.id == event_id).with_for_update())
+            # RSVPs of one event are serialised (capacity, waiting list), across processes too.
+            await lock_for_update(conn, sa.select(events.c.id).where(events.c.id == event_id))
             yield _SqlRsvpTransaction(conn, event_id)
 
     async def rsvps(self, event_id: int) -> list[Rsvp]:

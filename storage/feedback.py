@@ -23,7 +23,9 @@ from cogs.feedback.models import (
     Status,
     StatusChange,
 )
+from storage.db import lock_for_update
 from storage.member_data import reassign, reassign_unique, rows_json
+from storage.tables.community import communities
 from storage.tables.feedback import (
     feedback_drafts,
     feedback_followers,
@@ -118,6 +120,9 @@ class SqlFeedbackRepo:
         for attempt in range(3):  # two writers on PostgreSQL may pick the same next number: retry
             try:
                 async with self.engine.begin() as conn:
+                    # Numbering per community is serialised on the community's row (PostgreSQL; SQLite has one
+                    # writer anyway): without it 20 simultaneous submits exhausted the retries.
+                    await lock_for_update(conn, sa.select(communities.c.id).where(communities.c.id == new.community_id))
                     number = (
                         await conn.execute(
                             sa.select(sa.func.coalesce(sa.func.max(_i.number), 0) + 1).where(

@@ -394,15 +394,17 @@ class SqlModerationRepo:
     async def summary(self, community_id: int, start: datetime, end: datetime) -> ModerationSummary:
         i, r, h = mod_infractions.c, mod_reports.c, mod_automod_hits.c
         async with self.engine.connect() as conn:
+            # Grouped by the plain columns: PostgreSQL cannot match `state = $1` in the select list with
+            # `state = $5` in GROUP BY (two parameters), SQLite did not mind.
             kinds = await conn.execute(
-                sa.select(i.kind, i.state == InfractionState.FAILED.value, sa.func.count())
+                sa.select(i.kind, i.state, sa.func.count())
                 .where(i.community_id == community_id, i.created_at >= start, i.created_at < end)
-                .group_by(i.kind, i.state == InfractionState.FAILED.value)
+                .group_by(i.kind, i.state)
             )
             actions: dict[str, int] = {}
             failed = 0
-            for kind, is_failed, count in kinds:
-                if is_failed:
+            for kind, state, count in kinds:
+                if state == InfractionState.FAILED.value:
                     failed += count
                 elif kind != InfractionKind.NOTE.value:
                     actions[kind] = actions.get(kind, 0) + count

@@ -77,8 +77,9 @@ class SqlOutboxRepo:
         if not rows:
             return 0
         async with self.engine.begin() as conn:
-            result = await conn.execute(upsert(conn.dialect.name, outbox, rows, ["key"]), rows)
-            return int(result.rowcount or 0)
+            # Counted from RETURNING: executemany's rowcount is the sum on SQLite but -1 on asyncpg.
+            created = await conn.execute(upsert(conn.dialect.name, outbox, rows, ["key"]).returning(outbox.c.id), rows)
+            return len(created.all())
 
     async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
         query = (

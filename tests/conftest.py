@@ -1,13 +1,20 @@
-"""Shared fixtures. Guard: no test may reach the network — only 127.0.0.1 (the fakes) is allowed."""
+"""Shared fixtures. Guard: no test may reach the network — only 127.0.0.1 (the fakes) is allowed.
+
+Database engines: every fixture that builds Settings takes `database`, which runs the test once on SQLite
+and once on PostgreSQL (skipped, with one reason, unless HEARTH_TEST_DATABASE_URL is set; tests/README.md).
+A feature's tests that use `services` or `settings` run on both engines without doing anything."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+import shutil
 import socket
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +25,17 @@ from bot.core.identity import Platform, PlatformId
 from bot.core.permissions import PlatformFacts
 from bot.core.targets import Target
 from config.settings import Settings
+from storage.db import create_engine, migrate
+from tests.databases import (
+    ENGINES,
+    PG_SERVER_URL,
+    PG_SKIP,
+    Database,
+    PgServer,
+    create_database,
+    drop_database,
+    run_apart,
+)
 from tests.fakes import conformance
 
 _real_connect = socket.socket.connect
@@ -154,9 +172,85 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """Every PostgreSQL variant skipped for want of a server is folded into one summary line (not one per test)."""
+    report: pytest.TestReport = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and PG_SKIP in str(report.longrepr[2]):
+        report.longrepr = (_PG_SERVER_AT[0], _PG_SERVER_AT[1], report.longrepr[2])
+    return report
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """This session's scratch database on the PostgreSQL test server (made on first use, dropped at the end)."""
+    if not PG_SERVER_URL:
+        pytest.skip(PG_SKIP)
+    server = PgServer(PG_SERVER_URL)
+    run_apart(server.open())
+    yield server
+    run_apart(server.close())
+
+
+_PG_SERVER_AT = (f"tests/{Path(__file__).name}", inspect.getsourcelines(pg_server)[1])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each test gets a copy (a copy costs ~1 ms, migrating ~0.4 s)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "hearth.db"
+
+    async def make() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        await migrate(engine)
+        await engine.dispose()  # the last connection closing folds the WAL into the file
+
+    run_apart(make())
+    return path
+
+
+@pytest.fixture(params=ENGINES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """The engine this test runs on: a new, migrated SQLite file, or the session's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "data" / "hearth.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return Database("sqlite", f"sqlite+aiosqlite:///{path}")
+    server: PgServer = request.getfixturevalue("pg_server")
+    run_apart(server.reset())
+    return Database("postgresql", server.url)
+
+
+@pytest.fixture(params=ENGINES)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database with nothing in it, not even a schema: for migrations from empty and copies into it."""
+    if request.param == "sqlite":
+        yield Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'empty' / 'hearth.db'}")
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = run_apart(create_database(server.server_url, "hearth_empty"))
+    yield Database("postgresql", url)
+    run_apart(drop_database(server.server_url, url))
+
+
+MakeSettings = Callable[..., Settings]
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", owners=("telegram:1",), _env_file=None)  # type: ignore[call-arg]
+def make_settings(tmp_path: Path, database: Database) -> MakeSettings:
+    """Settings on this test's database (and data directory), with any other fields given: what a test
+    that needs tokens, fake platform URLs or owners builds its services from, so it runs on both engines."""
+
+    def make(**fields: Any) -> Settings:
+        return Settings(data_dir=tmp_path / "data", database_url=database.url, _env_file=None, **fields)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: MakeSettings) -> Settings:
+    return make_settings(owners=("telegram:1",))
 
 
 @pytest.fixture

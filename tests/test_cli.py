@@ -1,12 +1,13 @@
-"""The CLI commands a newcomer runs first: demo, migrate, check."""
+"""The CLI commands a newcomer runs first: demo (on SQLite and PostgreSQL), migrate, check."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.databases import Database, fetch_all
 
 
 def hearth(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -23,17 +24,16 @@ def hearth(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
     )
 
 
-def test_demo_builds_history_and_prints_headline_numbers(tmp_path: Path) -> None:
-    done = hearth("demo", "--members", "40", "--days", "14", cwd=tmp_path)
+def test_demo_builds_history_and_prints_headline_numbers(tmp_path: Path, database: Database) -> None:
+    env = {"HEARTH_DATABASE_URL": database.url}
+    done = hearth("demo", "--members", "40", "--days", "14", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert "Weekly active (WAU)" in done.stdout and "Stickiness" in done.stdout
-    with sqlite3.connect(tmp_path / "data" / "hearth.db") as db:
-        messages = db.execute("SELECT sum(messages) FROM activity_daily").fetchone()[0]
+    [(messages,)] = fetch_all(database.url, "SELECT sum(messages) FROM activity_daily")
     assert messages > 0
-    again = hearth("demo", "--members", "40", "--days", "14", cwd=tmp_path)
-    with sqlite3.connect(tmp_path / "data" / "hearth.db") as db:
-        assert db.execute("SELECT sum(messages) FROM activity_daily").fetchone()[0] == messages  # replaced, not doubled
-    assert again.returncode == 0
+    again = hearth("demo", "--members", "40", "--days", "14", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert fetch_all(database.url, "SELECT sum(messages) FROM activity_daily") == [(messages,)]  # replaced, not doubled
 
 
 def test_migrate_then_check_reports_the_missing_token(tmp_path: Path) -> None:
@@ -44,14 +44,14 @@ def test_migrate_then_check_reports_the_missing_token(tmp_path: Path) -> None:
     assert "schema at" in done.stdout
 
 
-def test_export_writes_the_demo_communitys_csvs(tmp_path: Path) -> None:
-    assert hearth("demo", "--members", "30", "--days", "7", cwd=tmp_path).returncode == 0
-    done = hearth("export", "--out", "out", cwd=tmp_path)
+def test_export_writes_the_demo_communitys_csvs(tmp_path: Path, database: Database) -> None:
+    env = {"HEARTH_DATABASE_URL": database.url}
+    assert hearth("demo", "--members", "30", "--days", "7", cwd=tmp_path, env=env).returncode == 0
+    done = hearth("export", "--out", "out", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
-    with sqlite3.connect(tmp_path / "data" / "hearth.db") as db:
-        days = db.execute("SELECT count(*) FROM activity_daily").fetchone()[0]
+    [(days,)] = fetch_all(database.url, "SELECT count(*) FROM activity_daily")
     lines = (tmp_path / "out" / "activity_daily.csv").read_text().splitlines()
     assert lines[0].startswith("day,member,platform") and len(lines) == days + 1
     assert "member-" in (tmp_path / "out" / "members.csv").read_text()
-    missing = hearth("export", "--community", "99", cwd=tmp_path)
+    missing = hearth("export", "--community", "99", cwd=tmp_path, env=env)
     assert missing.returncode == 1 and "No community 99" in missing.stdout

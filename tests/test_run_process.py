@@ -1,17 +1,18 @@
 """`hearth run` as a real subprocess, configured only by environment variables, talking to the fake
-platforms over loopback; SIGTERM must flush buffered activity before exit."""
+platforms over loopback; SIGTERM must flush buffered activity before exit. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
+from storage.db import create_engine, integrity_ok
+from tests.databases import Database, fetch_all
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.telegram import FakeTelegram
 
@@ -27,7 +28,7 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
 GUILD, CHANNEL, ALICE = 100, 200, 2
 
 
-async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Path) -> None:
+async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Path, database: Database) -> None:
     async with FakeTelegram(token=TOKEN) as tg, FakeDiscord() as dc:
         tg.set_chat(GROUP, "supergroup", title="Process test")
         dc.add_guild(GUILD, "Process guild", owner_id=1, channels=[{"id": CHANNEL, "name": "general"}])
@@ -40,6 +41,7 @@ async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Pat
             "HEARTH_DISCORD_API_BASE": dc.api_base,
             "HEARTH_DISCORD_GATEWAY_URL": dc.ws_url,
             "HEARTH_DATA_DIR": str(tmp_path / "data"),
+            "HEARTH_DATABASE_URL": database.url,
             "HEARTH_ACTIVITY_FLUSH_SECONDS": "3600",  # only the shutdown flush may write the messages
             "HEARTH_LOG_LEVEL": "INFO",
         }
@@ -75,13 +77,12 @@ async def test_run_answers_records_activity_and_flushes_on_sigterm(tmp_path: Pat
     assert proc.returncode == 0, log
     assert "Hearth ready" in log and "platforms: discord, telegram" in log and "8 activity events written" in log
     assert TOKEN.split(":")[1] not in log  # the token never reaches a log line
-    with sqlite3.connect(tmp_path / "data" / "hearth.db") as db:
-        assert db.execute("SELECT platform, count(*) FROM activity_events GROUP BY platform ORDER BY 1").fetchall() == [
-            ("discord", 3),
-            ("telegram", 5),
-        ]
-        assert db.execute("SELECT sum(questions) FROM activity_daily").fetchone() == (5,)
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    by_platform = "SELECT platform, count(*) FROM activity_events GROUP BY platform ORDER BY 1"
+    assert fetch_all(database.url, by_platform) == [("discord", 3), ("telegram", 5)]
+    assert fetch_all(database.url, "SELECT sum(questions) FROM activity_daily") == [(5,)]
+    engine = create_engine(database.url)
+    assert await integrity_ok(engine)
+    await engine.dispose()
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from pydantic import SecretStr
 
 from bot.app import Services, build_services
 from bot.discord.client import DiscordRuntime
-from config.settings import Settings
+from tests.conftest import MakeSettings
 from tests.fakes.discord import FakeDiscord, FakeInteraction, perm
 
 GUILD = 100
@@ -51,13 +50,11 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def dc_services(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Services]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
+async def dc_services(make_settings: MakeSettings, fake: FakeDiscord) -> AsyncIterator[Services]:
+    settings = make_settings(
         discord_token=SecretStr(fake.token),
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.ws_url,
-        _env_file=None,  # type: ignore[call-arg]
     )
     services = await build_services(settings)
     yield services

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,9 +26,8 @@ from bot.core.targets import Target
 from bot.discord.client import DiscordRuntime
 from bot.discord.render import to_markdown
 from cogs.events.models import EventStatus, RsvpStatus
-from config.settings import Settings
 from storage.tables import events, outbox
-from tests.conftest import START
+from tests.conftest import START, MakeSettings
 from tests.discord.conftest import (
     ALICE,
     BOB,
@@ -54,14 +52,12 @@ ORGANIZER_ROLE = 303
 
 
 @pytest.fixture
-async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
+async def dc_services(make_settings: MakeSettings, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
     """The Discord conftest's services on the fake clock (overrides its `dc_services` in this module)."""
-    settings = Settings(
-        data_dir=tmp_path / "data",
+    settings = make_settings(
         discord_token=SecretStr(fake.token),
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.ws_url,
-        _env_file=None,  # type: ignore[call-arg]
     )
     services = await build_services(settings, clock)
     assert services.clock is clock

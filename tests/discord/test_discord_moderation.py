@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,8 @@ from pydantic import SecretStr
 from bot.app import Services, build_services
 from bot.core.clock import FakeClock
 from bot.discord.client import DiscordRuntime
-from config.settings import Settings
 from storage.tables import mod_infractions
+from tests.conftest import MakeSettings
 from tests.discord.conftest import (
     ALICE,
     BOB,
@@ -41,14 +40,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
+async def dc_services(make_settings: MakeSettings, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
+    settings = make_settings(
         discord_token=SecretStr(fake.token),
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.ws_url,
         owners=(f"discord:{OWNER}",),
-        _env_file=None,  # type: ignore[call-arg]
     )
     services = await build_services(settings, clock)
     yield services

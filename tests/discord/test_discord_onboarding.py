@@ -7,7 +7,6 @@ after a restart; interests picked from a select menu that gives their role."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from pydantic import SecretStr
 from bot.app import Services, build_services
 from bot.core.clock import FakeClock
 from bot.discord.client import DiscordRuntime
-from config.settings import Settings
+from tests.conftest import MakeSettings
 from tests.discord.conftest import ALICE, GENERAL, GUILD, HELPER_ROLE, MANAGER, RuntimeFactory, answered, slash
 from tests.fakes.discord import FakeDiscord, FakeInteraction, InvalidInteraction, StoredMessage, perm
 
@@ -26,13 +25,14 @@ ABOVE_ROLE = 399
 
 
 @pytest.fixture
-async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
+async def dc_services(make_settings: MakeSettings, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
     fake.add_role(GUILD, {"id": MEMBER_ROLE, "name": "Members", "permissions": 0})
     fake.guilds[GUILD].roles[MEMBER_ROLE]["position"] = 1  # below the bot's role
     fake.add_role(GUILD, {"id": ABOVE_ROLE, "name": "Founders", "permissions": 0})  # above it
     fake.guilds[GUILD].system_channel_id = GENERAL
-    settings = Settings(data_dir=tmp_path / "data", discord_token=SecretStr(fake.token),
-                        discord_api_base=fake.api_base, discord_gateway_url=fake.ws_url, _env_file=None)  # type: ignore[call-arg]  # fmt: skip
+    settings = make_settings(
+        discord_token=SecretStr(fake.token), discord_api_base=fake.api_base, discord_gateway_url=fake.ws_url
+    )
     services = await build_services(settings, clock)
     yield services
     await services.close()

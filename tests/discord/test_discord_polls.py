@@ -11,7 +11,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +20,9 @@ from pydantic import SecretStr
 from bot.app import Services, build_services
 from bot.core.clock import FakeClock
 from bot.discord.client import DiscordRuntime
-from config.settings import Settings
 from storage.tables import poll_answers, poll_votes, polls, survey_answers
 from tests.cogs.polls.chart_bars import bars_in
-from tests.conftest import START
+from tests.conftest import START, MakeSettings
 from tests.discord.conftest import ALICE, BOB, GENERAL, GUILD, HELPER, MANAGER, MODERATOR, RuntimeFactory, answered
 from tests.fakes.discord import FakeDiscord, FakeInteraction, StoredMessage, perm
 
@@ -34,14 +32,12 @@ ZELDA, YUKI = 881234567890123451, 881234567890123452  # voters whose ids and nam
 
 
 @pytest.fixture
-async def dc_services(tmp_path: Path, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
+async def dc_services(make_settings: MakeSettings, fake: FakeDiscord, clock: FakeClock) -> AsyncIterator[Services]:
     """The Discord conftest's services on the fake clock (overrides its `dc_services` in this module)."""
-    settings = Settings(
-        data_dir=tmp_path / "data",
+    settings = make_settings(
         discord_token=SecretStr(fake.token),
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.ws_url,
-        _env_file=None,  # type: ignore[call-arg]
     )
     services = await build_services(settings, clock)
     yield services

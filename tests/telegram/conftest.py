@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -12,7 +11,7 @@ from pydantic import SecretStr
 from bot.app import Services, build_services
 from bot.telegram.application import TelegramRuntime
 from bot.telegram.ratelimit import HearthRateLimiter
-from config.settings import Settings
+from tests.conftest import MakeSettings
 from tests.fakes.telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake-server-only"
@@ -48,13 +47,11 @@ def waits() -> Waits:
 
 
 @pytest.fixture
-async def tg_services(tmp_path: Path, tg: FakeTelegram) -> AsyncIterator[Services]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
+async def tg_services(make_settings: MakeSettings, tg: FakeTelegram) -> AsyncIterator[Services]:
+    settings = make_settings(
         telegram_token=SecretStr(TOKEN),
         telegram_api_base=tg.url,
         owners=(f"telegram:{OWNER}",),
-        _env_file=None,  # type: ignore[call-arg]
     )
     services = await build_services(settings)
     yield services

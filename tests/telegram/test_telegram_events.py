@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from bot.telegram.application import TelegramRuntime
 from bot.telegram.ratelimit import HearthRateLimiter
 from config.settings import Settings
 from storage.tables import event_reminders
+from tests.conftest import MakeSettings
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram.conftest import GROUP, OWNER, TOKEN, Waits
 
@@ -25,14 +25,14 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 STARTS = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
 
 
-def settings_for(tmp_path: Path, tg: FakeTelegram) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        telegram_token=SecretStr(TOKEN),
-        telegram_api_base=tg.url,
-        owners=(f"telegram:{OWNER}",),
-        _env_file=None,
-    )  # type: ignore[call-arg]
+def settings_for(make_settings: MakeSettings, tg: FakeTelegram) -> Settings:
+    return make_settings(telegram_token=SecretStr(TOKEN), telegram_api_base=tg.url, owners=(f"telegram:{OWNER}",))
+
+
+@pytest.fixture
+def settings(make_settings: MakeSettings, tg: FakeTelegram) -> Settings:
+    """One bot's settings, kept across its restarts in a test."""
+    return settings_for(make_settings, tg)
 
 
 class Bot:
@@ -43,8 +43,8 @@ class Bot:
         self.runtime = runtime
 
     @classmethod
-    async def start(cls, tmp_path: Path, tg: FakeTelegram) -> Bot:
-        services = await build_services(settings_for(tmp_path, tg))
+    async def start(cls, settings: Settings, tg: FakeTelegram) -> Bot:
+        services = await build_services(settings)
         runtime = TelegramRuntime(services.deps, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=Waits([]).sleep))
         services.messengers["telegram"] = runtime.messenger
         await runtime.start()
@@ -96,10 +96,10 @@ async def advance(traveller: time_machine.Coordinates, bot: Bot, to: datetime) -
 
 
 async def test_rsvp_capacity_waitlist_promotion_and_reminders(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
     tg.set_user(30, first_name="Aino", language_code="fi")
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         await say(tg, OWNER, "/newevent Sauna | 2026-12-02 18:00 | Bring a towel | Löyly | 2")
         post = next(c for c in tg.calls_to("sendMessage") if c.params.get("reply_markup"))
@@ -131,16 +131,16 @@ async def test_rsvp_capacity_waitlist_promotion_and_reminders(
 
 
 async def test_restart_sends_a_late_reminder_once_or_reports_a_missed_one(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     await say(tg, OWNER, "/newevent Late night | 2026-12-02 18:00")
     post = next(c for c in tg.calls_to("sendMessage") if c.params.get("reply_markup"))
     await click(tg, 40, "ev:rsvp:1:going", post.result["message_id"])
     await bot.stop()
 
     clock.move_to(STARTS - timedelta(hours=24) + timedelta(minutes=20))  # down through the 24 h reminder
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         await tg.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == 40)
         assert len(dms(tg, 40)) == 1 and "late" in dms(tg, 40)[0]
@@ -149,7 +149,7 @@ async def test_restart_sends_a_late_reminder_once_or_reports_a_missed_one(
 
     clock.move_to(STARTS + timedelta(minutes=5))  # down through the 1 h reminder (due 17:00), past its 1 h grace
     tg.set_member(GROUP, OWNER, "creator")
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         told = await tg.wait_for("sendMessage", predicate=lambda c: "was not sent" in str(c.params["text"]))
         assert told[0].params["chat_id"] == OWNER  # the organizer hears it was missed
@@ -164,9 +164,9 @@ async def test_restart_sends_a_late_reminder_once_or_reports_a_missed_one(
 
 
 async def test_bad_event_input_gets_clear_answers(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         assert "in the past" in await say(tg, OWNER, "/newevent Party | 2020-01-01 18:00")
         assert "between 1" in await say(tg, OWNER, "/newevent Party | tomorrow 18:00 | | | 0")
@@ -180,15 +180,15 @@ async def test_bad_event_input_gets_clear_answers(
 
 
 async def test_down_through_both_reminders_the_organizer_gets_one_message_naming_both(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     await say(tg, OWNER, "/newevent Long night | 2026-12-02 18:00")
     await bot.stop()
 
     clock.move_to(STARTS + timedelta(minutes=5))  # the 24 h and the 1 h reminder both past their grace
     tg.set_member(GROUP, OWNER, "creator")
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         # Bot.start awaited the start-up tick, which delivers what it enqueued: every notice is out.
         told = [c for c in tg.calls_to("sendMessage") if "not sent" in str(c.params["text"])]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,9 @@ import time_machine
 from bot.app import Services, build_services
 from bot.telegram.application import TelegramRuntime
 from bot.telegram.ratelimit import HearthRateLimiter
+from config.settings import Settings
 from storage.tables import mod_infractions
+from tests.conftest import MakeSettings
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.telegram.conftest import GROUP, OWNER, Waits
 from tests.telegram.test_telegram_events import settings_for
@@ -26,6 +27,12 @@ ALICE, BOB, ADMIN = 100, 101, 60
 MOD_CHAT = -1009999  # moderators' group, joined to the community with /setuplink
 
 
+@pytest.fixture
+def settings(make_settings: MakeSettings, tg: FakeTelegram) -> Settings:
+    """One bot's settings, kept across its restarts in a test (on this test's database engine)."""
+    return settings_for(make_settings, tg)
+
+
 class Bot:
     """One running Hearth (services + Telegram runtime + scheduler)."""
 
@@ -34,8 +41,8 @@ class Bot:
         self.runtime = runtime
 
     @classmethod
-    async def start(cls, tmp_path: Path, tg: FakeTelegram) -> Bot:
-        services = await build_services(settings_for(tmp_path, tg))
+    async def start(cls, settings: Settings, tg: FakeTelegram) -> Bot:
+        services = await build_services(settings)
         runtime = TelegramRuntime(services.deps, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=Waits([]).sleep))
         services.messengers["telegram"] = runtime.messenger
         await runtime.start()
@@ -65,12 +72,12 @@ def clock() -> AsyncIterator[time_machine.Coordinates]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates) -> AsyncIterator[Bot]:
+async def bot(settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates) -> AsyncIterator[Bot]:
     tg.set_member(GROUP, MOD, "administrator", can_change_info=False)
     tg.set_member(GROUP, ADMIN, "administrator")
     tg.set_user(ALICE, first_name="Alice", username="alice_t")
     tg.set_user(MOD, first_name="Mona")
-    running = await Bot.start(tmp_path, tg)
+    running = await Bot.start(settings, tg)
     yield running
     await running.stop()
 
@@ -177,7 +184,7 @@ async def test_three_warnings_mute_for_an_hour(bot: Bot, tg: FakeTelegram) -> No
 
 
 async def test_a_temporary_ban_ends_on_time_and_after_a_restart_when_overdue(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates, bot: Bot
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates, bot: Bot
 ) -> None:
     target = posted(tg, ALICE, "scam")
     assert "banned for 1 day" in await say(tg, MOD, "/ban 1d | scam", reply_to=target)
@@ -191,7 +198,7 @@ async def test_a_temporary_ban_ends_on_time_and_after_a_restart_when_overdue(
     assert "banned for 2 days" in await say(tg, MOD, "/ban 2d | scam", reply_to=bob_msg)
     await bot.stop()
     clock.move_to(NOW + timedelta(days=5))  # down while Bob's ban ran out
-    restarted = await Bot.start(tmp_path, tg)
+    restarted = await Bot.start(settings, tg)
     try:
         unbans = await tg.wait_for("unbanChatMember", count=2)
         assert unbans[-1].params["user_id"] == BOB

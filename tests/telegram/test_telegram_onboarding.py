@@ -8,21 +8,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
-from pydantic import SecretStr
 
 from bot.app import Services, build_services
 from bot.telegram.application import TelegramRuntime
 from bot.telegram.ratelimit import HearthRateLimiter
 from config.settings import Settings
+from tests.conftest import MakeSettings
 from tests.fakes.telegram import Call, FakeTelegram
-from tests.telegram.conftest import GROUP, OWNER, TOKEN, Waits
+from tests.telegram.conftest import GROUP, OWNER, Waits
+from tests.telegram.test_telegram_events import settings_for
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 AINO, BOB, REA = 300, 301, 302
+
+
+@pytest.fixture
+def settings(make_settings: MakeSettings, tg: FakeTelegram) -> Settings:
+    """One bot's settings, kept across its restarts in a test (on this test's database engine)."""
+    return settings_for(make_settings, tg)
 
 
 class Bot:
@@ -33,9 +39,7 @@ class Bot:
         self.runtime = runtime
 
     @classmethod
-    async def start(cls, tmp_path: Path, tg: FakeTelegram) -> Bot:
-        settings = Settings(data_dir=tmp_path / "data", telegram_token=SecretStr(TOKEN), telegram_api_base=tg.url,
-                            owners=(f"telegram:{OWNER}",), _env_file=None)  # type: ignore[call-arg]  # fmt: skip
+    async def start(cls, settings: Settings, tg: FakeTelegram) -> Bot:
         services = await build_services(settings)
         runtime = TelegramRuntime(services.deps, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=Waits([]).sleep))
         services.messengers["telegram"] = runtime.messenger
@@ -64,11 +68,11 @@ def clock() -> AsyncIterator[time_machine.Coordinates]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates) -> AsyncIterator[Bot]:
+async def bot(settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates) -> AsyncIterator[Bot]:
     tg.set_user(AINO, first_name="Aino", language_code="fi")
     tg.set_user(BOB, first_name="Bob")
     tg.set_user(REA, first_name="Rea", language_code="ru")
-    running = await Bot.start(tmp_path, tg)
+    running = await Bot.start(settings, tg)
     yield running
     await running.stop()
 
@@ -155,17 +159,17 @@ async def test_the_time_limit_removes_the_newcomer_through_the_scheduler(
 
 
 async def test_a_restart_between_join_and_press_still_lets_them_in(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
     tg.set_user(AINO, first_name="Aino", language_code="fi")
-    first = await Bot.start(tmp_path, tg)
+    first = await Bot.start(settings, tg)
     await say(tg, OWNER, "/setrules Be kind")
     tg.push_update(tg.chat_member_update(GROUP, AINO, "left", "member"))
     await tg.wait_for("restrictChatMember")
     post = await gate_post(tg)
     await first.stop()
     clock.move_to(NOW + timedelta(minutes=5))
-    second = await Bot.start(tmp_path, tg)
+    second = await Bot.start(settings, tg)
     try:
         answer = await click(tg, AINO, "onb:acc:1", post.result["message_id"])
         assert answer.params["text"].startswith("Kiitos!")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from bot.core.outbound import PlatformUnavailable
 from bot.telegram.application import TelegramRuntime
 from bot.telegram.ratelimit import HearthRateLimiter
 from storage.tables import outbox
-from tests.conftest import LogLines
+from tests.conftest import LogLines, MakeSettings
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.telegram.conftest import GROUP, OWNER, Waits
 from tests.telegram.test_telegram_events import settings_for
@@ -39,8 +38,8 @@ class Hearth:
         self.services, self.runtime = services, runtime
 
     @classmethod
-    async def start(cls, tmp_path: Path, tg: FakeTelegram, network_timeout: float = 10.0) -> Hearth:
-        services = await build_services(settings_for(tmp_path, tg))
+    async def start(cls, make_settings: MakeSettings, tg: FakeTelegram, network_timeout: float = 10.0) -> Hearth:
+        services = await build_services(settings_for(make_settings, tg))
         limiter = HearthRateLimiter(sleep=Waits([]).sleep)
         runtime = TelegramRuntime(services.deps, poll_timeout=1, rate_limiter=limiter, network_timeout=network_timeout)
         services.messengers["telegram"] = runtime.messenger
@@ -87,9 +86,9 @@ def replies_to(tg: FakeTelegram, update: dict[str, Any]) -> list[Call]:
 
 
 async def test_a_reminder_due_during_a_two_minute_outage_arrives_once_after_it_and_the_log_says_it_twice(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates, logs: LogLines
+    make_settings: MakeSettings, tg: FakeTelegram, clock: time_machine.Coordinates, logs: LogLines
 ) -> None:
-    hearth = await Hearth.start(tmp_path, tg)
+    hearth = await Hearth.start(make_settings, tg)
     try:
         tg.push_update(tg.message_update(GROUP, OWNER, "/newevent Sauna | 2026-12-02 18:00"))
         (post,) = await tg.wait_for("sendMessage", lambda c: bool(c.params.get("reply_markup")))
@@ -137,10 +136,12 @@ async def test_a_reminder_due_during_a_two_minute_outage_arrives_once_after_it_a
 
 @pytest.mark.parametrize("mode", [504, "drop", "timeout"])
 async def test_polling_survives_an_outage_and_answers_what_was_asked_during_it_once(
-    tmp_path: Path, tg: FakeTelegram, logs: LogLines, mode: int | str
+    make_settings: MakeSettings, tg: FakeTelegram, logs: LogLines, mode: int | str
 ) -> None:
     # A short client timeout, so a Telegram that never answers is noticed in a second, not in 40.
-    hearth = await Hearth.start(tmp_path, tg, network_timeout=2.5)  # short enough to time out, long for a busy machine
+    hearth = await Hearth.start(
+        make_settings, tg, network_timeout=2.5
+    )  # short enough to time out, long for a busy machine
     try:
         tg.outage(mode)
         await logs.wait_for("Telegram unreachable")
@@ -160,9 +161,9 @@ async def test_polling_survives_an_outage_and_answers_what_was_asked_during_it_o
 
 
 async def test_start_while_telegram_is_down_raises_platform_unavailable_and_can_be_tried_again(
-    tmp_path: Path, tg: FakeTelegram, logs: LogLines
+    make_settings: MakeSettings, tg: FakeTelegram, logs: LogLines
 ) -> None:
-    services = await build_services(settings_for(tmp_path, tg))
+    services = await build_services(settings_for(make_settings, tg))
     runtime = TelegramRuntime(services.deps, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=Waits([]).sleep))
     try:
         tg.outage("drop")
@@ -180,8 +181,10 @@ async def test_start_while_telegram_is_down_raises_platform_unavailable_and_can_
     assert len(tg.calls_to("sendMessage")) == 1  # the handlers were added once, not once per start
 
 
-async def test_a_refused_token_is_a_clear_runtime_error_not_an_outage(tmp_path: Path, tg: FakeTelegram) -> None:
-    settings = settings_for(tmp_path, tg)
+async def test_a_refused_token_is_a_clear_runtime_error_not_an_outage(
+    make_settings: MakeSettings, tg: FakeTelegram
+) -> None:
+    settings = settings_for(make_settings, tg)
     settings.telegram_token = SecretStr("999:WRONG-token-the-fake-refuses")
     services = await build_services(settings)
     runtime = TelegramRuntime(services.deps, poll_timeout=1)

@@ -10,12 +10,10 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import time_machine
-from pydantic import SecretStr
 
 from bot.app import Services, build_services
 from bot.telegram.application import TelegramRuntime
@@ -23,13 +21,21 @@ from bot.telegram.ratelimit import HearthRateLimiter
 from config.settings import Settings
 from storage.tables import poll_answers, poll_votes, polls, survey_answers, surveys
 from tests.cogs.polls.chart_bars import bars_in
+from tests.conftest import MakeSettings
 from tests.fakes.telegram import Call, FakeTelegram
-from tests.telegram.conftest import GROUP, OWNER, TOKEN, Waits
+from tests.telegram.conftest import GROUP, OWNER, Waits
+from tests.telegram.test_telegram_events import settings_for
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 MOD = 50  # an administrator who can restrict members: a moderator
 AINO, BEN, CARL = 30, 31, 32
 CHART_WAIT = 30.0  # the first chart in a process loads matplotlib: seconds on a busy machine
+
+
+@pytest.fixture
+def settings(make_settings: MakeSettings, tg: FakeTelegram) -> Settings:
+    """One bot's settings, kept across its restarts in a test (on this test's database engine)."""
+    return settings_for(make_settings, tg)
 
 
 class Bot:
@@ -40,14 +46,7 @@ class Bot:
         self.runtime = runtime
 
     @classmethod
-    async def start(cls, tmp_path: Path, tg: FakeTelegram) -> Bot:
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            telegram_token=SecretStr(TOKEN),
-            telegram_api_base=tg.url,
-            owners=(f"telegram:{OWNER}",),
-            _env_file=None,  # type: ignore[call-arg]
-        )
+    async def start(cls, settings: Settings, tg: FakeTelegram) -> Bot:
         services = await build_services(settings)
         runtime = TelegramRuntime(services.deps, poll_timeout=1, rate_limiter=HearthRateLimiter(sleep=Waits([]).sleep))
         services.messengers["telegram"] = runtime.messenger
@@ -79,10 +78,10 @@ def clock() -> Iterator[time_machine.Coordinates]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates) -> Iterator[Bot]:
+async def bot(settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates) -> Iterator[Bot]:
     tg.set_member(GROUP, MOD, "administrator", can_restrict_members=True, can_change_info=False)
     tg.set_user(AINO, first_name="Aino", language_code="fi")
-    running = await Bot.start(tmp_path, tg)
+    running = await Bot.start(settings, tg)
     yield running  # type: ignore[misc]
     await running.stop()
 
@@ -196,19 +195,19 @@ async def test_an_anonymous_multiple_choice_poll_counts_from_poll_updates_and_cl
 
 
 async def test_a_restart_after_the_close_time_closes_the_poll_once(
-    tmp_path: Path, tg: FakeTelegram, clock: time_machine.Coordinates
+    settings: Settings, tg: FakeTelegram, clock: time_machine.Coordinates
 ) -> None:
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     await say(tg, OWNER, "/poll Lunch? | Pizza | Sushi | +1h")
     await bot.stop()
     clock.move_to(NOW + timedelta(hours=6))  # down through the close time
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         await tg.wait_for("sendPhoto", timeout=CHART_WAIT)
         assert len(tg.calls_to("stopPoll")) == 1 and len(results_posts(tg)) == 1
     finally:
         await bot.stop()
-    bot = await Bot.start(tmp_path, tg)
+    bot = await Bot.start(settings, tg)
     try:
         await settle(tg)
         assert len(tg.calls_to("stopPoll")) == 1 and len(results_posts(tg)) == 1

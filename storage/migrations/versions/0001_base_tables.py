@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.Column('reply_to_member_id', sa.Integer(), nullable=True),
     sa.Column('mentioned', sa.Text(), nullable=True),
     sa.Column('mention_count', sa.SmallInteger(), server_default='0', nullable=False),
-    sa.Column('is_question', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('is_question', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('length_bucket', sa.SmallInteger(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_events'))
     )
@@ -104,7 +104,7 @@ def upgrade() -> None:
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=12), server_default='pending', nullable=False),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('late', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('late', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -152,7 +152,7 @@ def upgrade() -> None:
     sa.Column('locale', sa.String(length=8), nullable=True),
     sa.Column('seen_locale', sa.String(length=8), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=True),
-    sa.Column('analytics_opt_out', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('analytics_opt_out', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_member_settings_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_member_settings'))
     )
