@@ -74,6 +74,31 @@ class NewEvent:
     organizer_id: int
     series_id: int | None = None
 
+    @classmethod
+    def next_of(cls, event: Event, starts_at: datetime) -> NewEvent:
+        """The next occurrence of a recurring event: everything the same but the start, in the same series."""
+        return cls(
+            event.community_id, event.title, event.description, event.location, starts_at, event.duration,
+            event.timezone, event.capacity, event.recurrence, event.interval, event.reminder_offsets,
+            event.interest, event.channel, event.organizer_id, series_id=event.series_id or event.id,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """What an organizer asks for, already parsed and checked (cogs/events/commands.py reads the text)."""
+
+    title: str
+    starts_at: datetime
+    duration: timedelta
+    description: str = ""
+    location: str = ""
+    capacity: int | None = None
+    recurrence: Recurrence = Recurrence.NONE
+    interval: int = 1
+    reminder_offsets: tuple[timedelta, ...] = ()
+    interest: str | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class Rsvp:

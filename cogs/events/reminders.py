@@ -207,26 +207,7 @@ class ReminderService:
                                     after=max(event.starts_at, now))  # fmt: skip
             if start is None:
                 continue
-            created = await self.repo.create(
-                NewEvent(
-                    event.community_id,
-                    event.title,
-                    event.description,
-                    event.location,
-                    start,
-                    event.duration,
-                    event.timezone,
-                    event.capacity,
-                    event.recurrence,
-                    event.interval,
-                    event.reminder_offsets,
-                    event.interest,
-                    event.channel,
-                    event.organizer_id,
-                    series_id=event.series_id or event.id,
-                ),
-                now,
-            )
+            created = await self.repo.create(NewEvent.next_of(event, start), now)
             await self.schedule(created)
             if self.publish is not None:
                 await self.publish(created)

@@ -1,36 +1,41 @@
-"""Events: create, edit, cancel, RSVP with capacity and waiting list, lists and calendar files.
-
-Reminders and recurrence live in `reminders.py`; how things look lives in `render.py`."""
+"""Events: create, edit, cancel, RSVP with capacity and waiting list, lists and calendar files — typed use
+cases that other features (onboarding, the digest) can call without an invocation. Reading what people
+type and answering them lives in `commands.py`; reminders and recurrence in `reminders.py`; how things
+look in `render.py`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.core.clock import Clock
-from bot.core.commands import Invocation, Reply
-from bot.core.errors import BadArgument, NotFound, PermissionDenied, PlatformLimitation
+from bot.core.errors import BadArgument, NotFound, PlatformLimitation
 from bot.core.hub import EventHub, MemberActed
-from bot.core.i18n import t_, tn_
-from bot.core.outbound import Attachment, Messenger, OutMessage
-from bot.core.text import one_line, text_block
-from cogs.dispatch.timeparse import DEFAULT_OFFSETS, parse_duration, parse_offsets, parse_when
+from bot.core.i18n import t_
+from bot.core.outbound import Messenger, OutMessage
+from bot.core.targets import Target
+from cogs.dispatch.timeparse import DEFAULT_OFFSETS
 from cogs.events import render
 from cogs.events.ics import IcsEvent, event_ics
-from cogs.events.models import Event, EventCreated, EventStatus, NewEvent, RsvpChange, RsvpCounts, RsvpStatus
+from cogs.events.models import (
+    Event,
+    EventCreated,
+    EventDraft,
+    EventStatus,
+    NewEvent,
+    RsvpChange,
+    RsvpCounts,
+    RsvpStatus,
+)
 from cogs.events.ports import EventRepo
 from cogs.events.recurrence import Recurrence
 from cogs.events.reminders import ReminderService
 from cogs.members.ports import MemberRepo
 
 log = logging.getLogger(__name__)
-
-DEFAULT_DURATION = timedelta(hours=1)
-EDITABLE = ("title", "when", "duration", "description", "location", "capacity")
-TITLE_MAX = 100
 
 
 def counts_of(statuses: list[RsvpStatus]) -> RsvpCounts:
@@ -61,31 +66,28 @@ class EventService:
         self._locks: dict[int, asyncio.Lock] = {}
 
     # -- create / edit / cancel ---------------------------------------------------------------------
-    async def create(self, inv: Invocation, args: dict[str, Any]) -> Reply:
-        assert inv.community_id is not None
-        title = _title(args["title"])
-        starts = parse_when(args["when"], locale=inv.locale, timezone=inv.timezone, now=inv.now)
-        duration = parse_duration(args["duration"]) if args.get("duration") else DEFAULT_DURATION
-        offsets = parse_offsets(args["reminders"]) if args.get("reminders") else DEFAULT_OFFSETS
-        recurrence = Recurrence(args.get("repeat") or "none")
+    async def create_event(
+        self, community_id: int, organizer_id: int, channel: Target, timezone: str, draft: EventDraft, now: datetime
+    ) -> Event:
+        """Store the event, post it with RSVP buttons, arm its reminders. Nothing is kept when the post fails."""
         event = await self.repo.create(
             NewEvent(
-                community_id=inv.community_id,
-                title=title,
-                description=text_block(args.get("description")),
-                location=one_line(args.get("location")),
-                starts_at=starts,
-                duration=duration,
-                timezone=inv.timezone,
-                capacity=args.get("capacity"),
-                recurrence=recurrence,
-                interval=args.get("every") or 1,
-                reminder_offsets=offsets,
-                interest=one_line(args.get("interest")) or None,
-                channel=inv.place.channel,
-                organizer_id=inv.member_id,
+                community_id=community_id,
+                title=draft.title,
+                description=draft.description,
+                location=draft.location,
+                starts_at=draft.starts_at,
+                duration=draft.duration,
+                timezone=timezone,
+                capacity=draft.capacity,
+                recurrence=draft.recurrence,
+                interval=draft.interval,
+                reminder_offsets=draft.reminder_offsets or DEFAULT_OFFSETS,
+                interest=draft.interest,
+                channel=channel,
+                organizer_id=organizer_id,
             ),
-            inv.now,
+            now,
         )
         try:
             await self.publish(event)
@@ -101,36 +103,19 @@ class EventService:
             ) from exc
         await self.reminders.schedule(event)
         self.hub.publish(EventCreated(event))
-        return Reply.of(
-            OutMessage.of(
-                t_(
-                    "Event #{id} created: **{title}**, {when}.", id=event.id, title=event.title, when=render.when(event)
-                ),
-                t_(
-                    "Reminders go to everyone going, {offsets} before.",
-                    offsets=tuple(render.duration_text(o) for o in offsets),
-                ),
-                ephemeral=True,
-            )
-        )
+        return event
 
-    async def edit(self, inv: Invocation, args: dict[str, Any]) -> Reply:
-        event = await self._event(args["event"], inv)
-        field, raw = args["field"], args["value"]
-        changes: dict[str, Any] = {}
-        if field == "title":
-            changes["title"] = _title(raw)
-        elif field == "when":
-            changes["starts_at"] = parse_when(raw, locale=inv.locale, timezone=event.timezone, now=inv.now)
-        elif field == "duration":
-            changes["duration"] = parse_duration(raw)
-        elif field == "description":
-            changes["description"] = text_block(raw)[:1000]
-        elif field == "location":
-            changes["location"] = one_line(raw)[:300]
-        elif field == "capacity":
-            changes["capacity"] = _capacity(raw)
-        updated = await self.repo.update(event.id, inv.now, **changes)
+    async def find(self, community_id: int | None, event_id: int | None, shown: str = "") -> Event:
+        """The community's event #id, or a NotFound that says how to list them."""
+        event = await self.repo.get(event_id) if event_id is not None else None
+        if event is None or event.community_id != community_id:
+            raise NotFound(t_("There is no event #{id} here. /events lists them.", id=shown or str(event_id)))
+        return event
+
+    async def edit_event(self, event: Event, now: datetime, **changes: Any) -> Event:
+        """Apply parsed changes (title, starts_at, duration, description, location, capacity); reminders are
+        re-armed, the waiting list promoted into new places, posts refreshed and attendees told."""
+        updated = await self.repo.update(event.id, now, **changes)
         if "starts_at" in changes:
             await self.reminders.schedule(updated)
         if "capacity" in changes:
@@ -139,44 +124,38 @@ class EventService:
             await self.reminders.notify_promoted(updated, promoted)
         await self.refresh_posts(updated)
         await self.reminders.notify_attendees(updated, "changed")
-        return Reply.of(OutMessage.of(t_("Event #{id} updated.", id=event.id), ephemeral=True))
+        return updated
 
-    async def cancel(self, inv: Invocation, args: dict[str, Any]) -> Reply:
-        event = await self._event(args["event"], inv)
+    async def cancel_event(self, event: Event, reason: str, now: datetime) -> Event:
         if event.status is EventStatus.CANCELLED:
             raise BadArgument(t_("Event #{id} is already cancelled.", id=event.id))
-        updated = await self.repo.update(event.id, inv.now, status=EventStatus.CANCELLED)
+        updated = await self.repo.update(event.id, now, status=EventStatus.CANCELLED)
         await self.reminders.cancel(updated)
         await self.refresh_posts(updated)
-        await self.reminders.notify_attendees(updated, "cancelled", reason=text_block(args.get("reason")))
-        return Reply.of(OutMessage.of(t_("Event #{id} cancelled; everyone who answered was told.", id=event.id)))
+        await self.reminders.notify_attendees(updated, "cancelled", reason=reason)
+        return updated
 
     # -- RSVP ----------------------------------------------------------------------------------------
-    async def press(self, inv: Invocation, rest: str) -> Reply:
-        verb, _, tail = rest.partition(":")
-        event_id, _, status = tail.partition(":")
-        if verb != "rsvp" or not event_id.isdigit() or status not in {s.value for s in RsvpStatus}:
-            raise BadArgument(t_("This button no longer works. Run the command again."))
-        return await self.rsvp(inv, int(event_id), RsvpStatus(status))
-
-    async def rsvp(self, inv: Invocation, event_id: int, wanted: RsvpStatus) -> Reply:
+    async def rsvp(
+        self, community_id: int | None, member_id: int, event_id: int, wanted: RsvpStatus, now: datetime
+    ) -> tuple[Event, RsvpChange]:
         event = await self.repo.get(event_id)
-        if event is None or event.community_id != inv.community_id:
+        if event is None or event.community_id != community_id:
             raise NotFound(t_("There is no event #{id} here.", id=event_id))
         if event.status is EventStatus.CANCELLED:
             raise BadArgument(t_("**{title}** was cancelled.", title=event.title))
-        if event.starts_at <= inv.now:
+        if event.starts_at <= now:
             raise BadArgument(t_("**{title}** has already started.", title=event.title))
         async with self._lock(event.id):
-            change = await self._apply(event, inv.member_id, wanted, inv.now)
+            change = await self._apply(event, member_id, wanted, now)
         if change.changed:
             channel = event.channel
             self.hub.publish(
-                MemberActed(event.community_id, inv.member_id, channel.platform.value, channel.chat_id, "rsvp", inv.now)
+                MemberActed(event.community_id, member_id, channel.platform.value, channel.chat_id, "rsvp", now)
             )
             await self.reminders.notify_promoted(event, change.promoted)
             await self.refresh_posts(event)
-        return Reply.of(OutMessage.of(_rsvp_answer(event, change), ephemeral=True))
+        return event, change
 
     async def _apply(self, event: Event, member_id: int, wanted: RsvpStatus, now: Any) -> RsvpChange:
         async with self.repo.rsvp_transaction(event.id) as tx:
@@ -223,62 +202,25 @@ class EventService:
         return self._locks.setdefault(event_id, asyncio.Lock())
 
     # -- lists and calendars -------------------------------------------------------------------------
-    async def upcoming(self, inv: Invocation, _args: dict[str, Any]) -> Reply:
-        assert inv.community_id is not None
-        events = await self.repo.upcoming(inv.community_id, inv.now, limit=6)
-        if not events:
-            return Reply.of(OutMessage.of(t_("No upcoming events.")))
-        shown = events[:5]
-        messages = [await self._post_for(e) for e in shown]
-        if len(events) > len(shown):
-            messages.append(OutMessage.of(t_("More events are coming: /ics gives you the whole calendar.")))
-        return Reply.of(*messages)
+    async def upcoming_events(self, community_id: int, now: datetime, limit: int = 20) -> list[Event]:
+        return await self.repo.upcoming(community_id, now, limit=limit)
 
-    async def mine(self, inv: Invocation, _args: dict[str, Any]) -> Reply:
-        mine = await self.repo.for_member(inv.member_id, inv.now)
-        if not mine:
-            return Reply.of(OutMessage.of(t_("You have not answered any upcoming event."), ephemeral=True))
-        _locale, zone = await self.reminders.locale_and_zone(inv.member_id)
-        lines = [t_("**Your events**")]
-        for event, status in mine:
-            lines.append(
-                t_(
-                    "#{id} {title} — {when} — {status}",
-                    id=event.id,
-                    title=event.title,
-                    when=render.when(event, zone),
-                    status=render.STATUS_LABELS[status],
-                )
-            )
-        return Reply.of(OutMessage(tuple(lines), ephemeral=True))
+    async def posts_for(self, events: list[Event]) -> list[OutMessage]:
+        """Each event as its post, with live counts and RSVP buttons."""
+        return [await self._post_for(e) for e in events]
 
-    async def ics(self, inv: Invocation, args: dict[str, Any]) -> Reply:
-        assert inv.community_id is not None
-        if args.get("event"):
-            events = [await self._event(args["event"], inv, organizer_only=False)]
-            name = f"event-{events[0].id}.ics"
-        else:
-            events = await self.repo.upcoming(inv.community_id, inv.now, limit=200)
-            name = "events.ics"
+    async def member_events(self, member_id: int, now: datetime) -> list[tuple[Event, RsvpStatus]]:
+        return await self.repo.for_member(member_id, now)
+
+    async def calendar(
+        self, community_id: int, event: Event | None, name: str, now: datetime
+    ) -> tuple[str, bytes, int]:
+        """(file name, .ics bytes, number of events): one event with its repeat rule, or the upcoming feed."""
+        events = [event] if event is not None else await self.repo.upcoming(community_id, now, limit=200)
         # The feed lists concrete occurrences (the next one of a series exists as its own row); a single
         # event's file carries the repeat rule so a calendar app shows the whole series.
-        data = event_ics(
-            [_ics(e, with_rule=bool(args.get("event"))) for e in events],
-            calendar_name=inv.place.scope_title or "Hearth",
-            stamp=inv.now,
-        )
-        return Reply.of(
-            OutMessage(
-                (
-                    tn_(
-                        "Calendar file with {count} event: open it to add it to your calendar.",
-                        "Calendar file with {count} events: open it to add them to your calendar.",
-                        len(events),
-                    ),
-                ),
-                attachments=(Attachment(name, data),),
-            )
-        )
+        data = event_ics([_ics(e, with_rule=event is not None) for e in events], calendar_name=name, stamp=now)
+        return (f"event-{event.id}.ics" if event is not None else "events.ics"), data, len(events)
 
     # -- posts ---------------------------------------------------------------------------------------
     async def publish(self, event: Event) -> None:
@@ -308,67 +250,10 @@ class EventService:
         statuses = [r.status for r in await self.repo.rsvps(event.id)]
         return render.post(event, counts_of(statuses))
 
-    async def _event(self, raw_id: Any, inv: Invocation, organizer_only: bool = True) -> Event:
-        event_id = int(str(raw_id).lstrip("#")) if str(raw_id).lstrip("#").isdigit() else None
-        event = await self.repo.get(event_id) if event_id is not None else None
-        if event is None or event.community_id != inv.community_id:
-            raise NotFound(t_("There is no event #{id} here. /events lists them.", id=str(raw_id).lstrip("#")))
-        if organizer_only and not inv.is_organizer:
-            raise PermissionDenied(t_("Only event organizers can change events."))
-        return event
-
-
-def _title(raw: str) -> str:
-    title = one_line(raw)  # zero-width spaces or direction marks alone are no title
-    if not title:
-        raise BadArgument(t_("The event needs a title."))
-    if len(title) > TITLE_MAX:
-        raise BadArgument(
-            t_("The title is too long: {length} characters, at most {limit}.", length=len(title), limit=TITLE_MAX)
-        )
-    return title
-
-
-def _capacity(raw: Any) -> int | None:
-    text = str(raw).strip().lower()
-    if text in ("", "0", "none", "-", "unlimited"):
-        if text == "0":
-            raise BadArgument(t_("Capacity must be at least 1, or “none” for no limit."))
-        return None
-    if not text.lstrip("-").isdigit() or int(text) < 1:
-        raise BadArgument(t_("Capacity must be at least 1, or “none” for no limit."))
-    return int(text)
-
 
 def _position(rsvps: list[Any], member_id: int) -> int:
     waiting = [r.member_id for r in rsvps if r.status is RsvpStatus.WAITLIST]
     return waiting.index(member_id) + 1 if member_id in waiting else 0
-
-
-def _rsvp_answer(event: Event, change: RsvpChange) -> Any:
-    if not change.changed:
-        if change.status is RsvpStatus.WAITLIST:
-            return t_(
-                "You are already on the waiting list for **{title}** (number {position}).",
-                title=event.title,
-                position=change.waitlist_position or 1,
-            )
-        return t_(
-            "You already answered “{status}” for **{title}**.",
-            status=render.STATUS_LABELS[change.status],
-            title=event.title,
-        )
-    if change.status is RsvpStatus.WAITLIST:
-        return t_(
-            "**{title}** is full: you are number {position} on the waiting list. I will tell you if a place opens.",
-            title=event.title,
-            position=change.waitlist_position,
-        )
-    if change.status is RsvpStatus.GOING:
-        return t_("You are going to **{title}**. See you there!", title=event.title)
-    if change.status is RsvpStatus.MAYBE:
-        return t_("Marked as maybe for **{title}**.", title=event.title)
-    return t_("Got it: you are not going to **{title}**.", title=event.title)
 
 
 def _ics(event: Event, with_rule: bool) -> IcsEvent:

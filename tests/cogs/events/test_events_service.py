@@ -11,6 +11,8 @@ from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.commands import Caller, Invocation, Place
 from bot.core.errors import BadArgument
+from cogs.events.commands import EventCommands
+from cogs.events.models import RsvpStatus
 from storage.tables import event_reminders, events, outbox
 from tests.cogs.test_dispatch import texts
 from tests.cogs.test_outbox import RecordingMessenger
@@ -282,8 +284,10 @@ async def test_editing_a_title_to_invisible_characters_is_refused_and_changes_no
     assert event.description == "" and event.location == ""  # invisible description and location are none
     reply = await services.dispatcher.run_text(group(), ORGANIZER, "editevent", f"1 | title | {INVISIBLE_TITLE}")
     assert "What is the new value?" in texts(reply)
-    with pytest.raises(BadArgument):  # and the service refuses it on its own, whatever the front end
-        await services.events.edit(await _invocation(services), {"event": "1", "field": "title", "value": "\u200b"})
+    with pytest.raises(BadArgument):  # and the handler refuses it on its own, whatever the front end
+        await EventCommands(services.events).edit(
+            await _invocation(services), {"event": "1", "field": "title", "value": "\u200b"}
+        )
     (same,) = await services.reminders.repo.upcoming(1, START)
     assert same.title == "Walk"
 
@@ -321,3 +325,25 @@ async def test_a_single_missed_reminder_is_named_in_the_organizers_language(
     await services.reminders.rehydrate()
     (told,) = [(m, loc) for t, m, loc in messenger.sent if t.dm and t.chat_id == "1"]
     assert told[1] == "de" and "(Zeit bis zum Beginn: 1 Stunde)" in told[0].render_text("de", str, str)
+
+
+async def test_the_typed_use_cases_work_without_an_invocation(
+    services: Services, messenger: RecordingMessenger
+) -> None:
+    # What other features call (onboarding's nudges, the digest): no dispatcher, no parsed text.
+    from bot.core.targets import Target
+    from cogs.events.models import EventDraft
+
+    community = await services.directory.community("telegram", "-1001", "Group", START)
+    member = await services.directory.member_id("telegram", "5", "Org", START)
+    draft = EventDraft(title="Standup", starts_at=START + timedelta(days=2), duration=timedelta(minutes=15))
+    event = await services.events.create_event(
+        community.id, member, Target.channel("telegram", "-1001"), "Europe/Helsinki", draft, START
+    )
+    assert event.reminder_offsets == (timedelta(hours=24), timedelta(hours=1))  # the defaults
+    _event, change = await services.events.rsvp(community.id, member, event.id, RsvpStatus.GOING, START)
+    assert change.changed and [e.id for e, _ in await services.events.member_events(member, START)] == [event.id]
+    moved = await services.events.edit_event(event, START, starts_at=START + timedelta(days=3))
+    assert moved.starts_at == START + timedelta(days=3)
+    name, data, count = await services.events.calendar(community.id, None, "Group", START)
+    assert (name, count) == ("events.ics", 1) and b"Standup" in data
