@@ -20,14 +20,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
-from bot.core.hub import EventHub, MemberErased, MembersMerged
+from bot.core.hub import EventHub, MemberErased, MemberLeft, MembersMerged, MessageSeen
 from bot.core.outbound import Messenger
 from bot.platform import PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
 from cogs.analytics.ingest import ActivityIngest
+from cogs.analytics.metrics.compute import Metrics
 from cogs.community import commands as community_commands
 from cogs.community.directory import Directory
 from cogs.community.service import CommunityService
+from cogs.digest import commands as digest_commands
+from cogs.digest.compose import Composer
+from cogs.digest.delivery import DigestDelivery
+from cogs.digest.events import EventsFromRepo
+from cogs.digest.models import RiskSignal
+from cogs.digest.ports import Providers
+from cogs.digest.risk import RiskMonitor
+from cogs.digest.service import DigestService
 from cogs.dispatch.dispatcher import Dispatcher
 from cogs.events import commands as event_commands
 from cogs.events.reminders import ReminderService
@@ -43,9 +52,12 @@ from cogs.privacy.exports import ExportService
 from cogs.privacy.service import PrivacyService
 from config.settings import Settings
 from storage.analytics import ActivityData, SqlActivityRepo
+from storage.analytics_exports import analytics_exports
+from storage.analytics_metrics import SqlMetricsRepo
 from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
+from storage.digest import DigestData, SqlDigestRepo, SqlRiskRepo
 from storage.events import EventsData, SqlEventRepo
 from storage.exports import ActivityExport, EventsExport, MembersExport, RsvpExport
 from storage.member_data import SqlMemberData
@@ -81,6 +93,7 @@ class Services:
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
     privacy: PrivacyService = field(init=False)  # set by wire_privacy
+    digest: DigestService = field(init=False)  # set by wire_digest; features add sections: digest.providers
     exports: ExportService = field(default_factory=ExportService)  # managers' CSVs; features register theirs
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
@@ -146,6 +159,7 @@ def wire_analytics(s: Services) -> None:
 
     ingest.on_full = flush_when_full
     ingest.subscribe()
+    s.dispatcher.hub = s.hub  # staff callers (StaffSeen) reach analytics
     s.ingest = ingest
     s.member_data.register(ActivityData())
     s.periodic.append(("activity:flush", s.settings.activity_flush_seconds, s.flush_activity))
@@ -186,6 +200,29 @@ def wire_privacy(s: Services) -> None:
     s.after_ready.append(purge_old_activity)
 
 
+def wire_digest(s: Services) -> None:
+    metrics = Metrics(SqlMetricsRepo(s.engine, s.ingest.repo))
+    repo, risk_repo = SqlDigestRepo(s.engine), SqlRiskRepo(s.engine)
+    events = EventsFromRepo(s.reminders.repo)
+    composer = Composer(metrics, s.communities, risk_repo, events, Providers(), s.capabilities)
+    delivery = DigestDelivery(repo, composer, s.communities, s.members, s.outbox, s.scheduler, s.clock)
+    risk = RiskMonitor(risk_repo, repo, s.directory, s.clock, delivery.send_alert)
+    s.digest = DigestService(repo, composer, delivery, metrics, risk, s.communities, s.clock)
+    digest_commands.register(s.registry, s.digest)
+    s.member_data.register(DigestData())
+    for export in analytics_exports(s.engine):
+        s.exports.register(export)
+    s.hub.subscribe(MessageSeen, risk.on_message)  # watch-list terms, in memory
+    s.hub.subscribe(MemberLeft, risk.on_leave)
+    s.hub.subscribe(RiskSignal, risk.on_signal)  # reports, automod hits, negative feedback from their features
+    s.periodic.append(("digest:due", 3600, delivery.run_due))  # the precise trigger is armed by run_due itself
+    s.periodic.append(("risk:flush", 60, risk.flush))
+    s.periodic.append(("risk:purge", 24 * 3600, risk.purge))
+    s.after_ready.append(risk.load_terms)
+    s.after_ready.append(delivery.catch_up)  # a week missed while the bot was down goes out now
+    s.before_stop.append(risk.flush)
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
@@ -193,6 +230,7 @@ FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_community,
     wire_events,
     wire_privacy,
+    wire_digest,
 )
 
 

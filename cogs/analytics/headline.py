@@ -34,7 +34,7 @@ def headline(rows: Iterable[MemberDay], today: date) -> Headline:
     for r in rows:
         messages += r.messages
         by_platform[r.platform] += r.messages
-        if r.messages or r.reactions:
+        if r.active:
             ever.add(r.member_id)
             daily_active[r.day].add(r.member_id)
 

@@ -8,7 +8,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.core.clock import Clock
 from bot.core.hub import (
@@ -20,6 +20,7 @@ from bot.core.hub import (
     MembershipSeen,
     MessageSeen,
     ReactionSeen,
+    StaffSeen,
 )
 from cogs.analytics.models import ActivityKind, ActivityRow
 from cogs.analytics.ports import ActivityRepo
@@ -51,6 +52,7 @@ class ActivityIngest:
         self.on_full = on_full
         self._flush_requested = False  # one flush request per full buffer, not one per message
         self.flushed_total = 0
+        self._staff_seen: dict[tuple[int, int], tuple[int, date]] = {}  # (community, member) → (role, day written)
 
     def subscribe(self) -> None:
         """Analytics hears everything: platform activity, joins and leaves, and features' actions."""
@@ -58,6 +60,7 @@ class ActivityIngest:
         self.hub.subscribe(ReactionSeen, self._add)
         self.hub.subscribe(MembershipSeen, self.membership)
         self.hub.subscribe(MemberActed, self.acted)
+        self.hub.subscribe(StaffSeen, self.staff)
 
     # -- called by adapters, must be cheap -------------------------------------------------
     def message(self, event: MessageSeen) -> None:
@@ -90,6 +93,16 @@ class ActivityIngest:
                 0,
             )
         )
+
+    async def staff(self, event: StaffSeen) -> None:
+        """Remember who acts as staff (for member-to-member numbers): written when new, when the role changes,
+        and at most once a day otherwise — staff use commands often."""
+        key = (event.community_id, event.member_id)
+        day = event.at.date()
+        if self._staff_seen.get(key) == (int(event.role), day):
+            return
+        self._staff_seen[key] = (int(event.role), day)
+        await self.repo.record_staff(event.community_id, event.member_id, event.role, event.at)
 
     @property
     def pending(self) -> int:
@@ -201,6 +214,7 @@ class ActivityIngest:
                         len(mentions),
                         e.is_question,
                         e.length_bucket,
+                        e.message_id if e.is_question else None,  # the digest links to unanswered questions
                     )
                 )
             else:

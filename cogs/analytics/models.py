@@ -18,7 +18,7 @@ class ActivityKind(StrEnum):
     RSVP = "rsvp"
 
 
-COUNTERS = ("messages", "replies", "questions", "mentions", "reactions", "replies_received")
+COUNTERS = ("messages", "replies", "questions", "mentions", "reactions", "replies_received", "actions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +33,9 @@ class MemberDay:
     mentions: int
     reactions: int
     replies_received: int
+    actions: int = 0  # feature actions (RSVPs, votes, feedback, …)
+
+    @property
+    def active(self) -> bool:
+        """The member's own activity (a row can exist only because others replied to them)."""
+        return bool(self.messages or self.reactions or self.actions)

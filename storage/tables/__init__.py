@@ -2,9 +2,30 @@
 storage/migrations are the truth for deployed databases; tests check that migrating an empty database
 yields exactly this metadata. A new feature adds `tables/<feature>.py` and imports it here."""
 
-from storage.tables.analytics import activity_daily, activity_events, activity_weekly, membership_events
+from storage.tables.analytics import (
+    activity_channel_weekly,
+    activity_community_weekly,
+    activity_daily,
+    activity_dirty_weeks,
+    activity_events,
+    activity_member_weekly,
+    activity_newcomer_ties,
+    activity_questions,
+    activity_ties_weekly,
+    activity_weekly,
+    community_staff,
+    membership_events,
+)
 from storage.tables.base import Stamp, UTCDateTime, metadata
 from storage.tables.community import communities, community_links
+from storage.tables.digest import (
+    digest_runs,
+    digest_settings,
+    digest_subscriptions,
+    digest_watch_terms,
+    risk_alerts,
+    risk_hourly,
+)
 from storage.tables.events import event_posts, event_reminders, event_rsvps, events
 from storage.tables.members import community_members, link_codes, member_identities, member_settings, members
 from storage.tables.outbox import cursors, outbox
@@ -12,13 +33,25 @@ from storage.tables.outbox import cursors, outbox
 __all__ = [
     "Stamp",
     "UTCDateTime",
+    "activity_channel_weekly",
+    "activity_community_weekly",
     "activity_daily",
+    "activity_dirty_weeks",
     "activity_events",
+    "activity_member_weekly",
+    "activity_newcomer_ties",
+    "activity_questions",
+    "activity_ties_weekly",
     "activity_weekly",
     "communities",
     "community_links",
     "community_members",
+    "community_staff",
     "cursors",
+    "digest_runs",
+    "digest_settings",
+    "digest_subscriptions",
+    "digest_watch_terms",
     "event_posts",
     "event_reminders",
     "event_rsvps",
@@ -30,4 +63,6 @@ __all__ = [
     "membership_events",
     "metadata",
     "outbox",
+    "risk_alerts",
+    "risk_hourly",
 ]
