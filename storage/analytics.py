@@ -149,8 +149,14 @@ class SqlActivityRepo:
             self._weeks_dirty_from = min(latest, self._weeks_dirty_from or latest)
 
     async def record_staff(self, community_id: int, member_id: int, role: Role, at: datetime) -> None:
-        """Upsert the member as staff of the community (role and last seen move; first seen stays)."""
+        """Upsert the member as staff of the community (role and last seen move; first seen stays). A new staff
+        member marks the community's last 13 weeks for recomputation: their replies stop counting as
+        member-to-member there too."""
+        st = community_staff.c
         async with self.engine.begin() as conn:
+            found = (
+                await conn.execute(sa.select(st.role).where(st.community_id == community_id, st.member_id == member_id))
+            ).first()
             stmt = insert_for(conn.dialect.name)(community_staff).values(
                 community_id=community_id, member_id=member_id, role=int(role), first_seen_at=at, last_seen_at=at
             )
@@ -160,6 +166,11 @@ class SqlActivityRepo:
                     set_={"role": stmt.excluded.role, "last_seen_at": stmt.excluded.last_seen_at},
                 )
             )
+            if found is None:
+                monday = at.date() - timedelta(days=at.weekday())
+                weeks = [{"community_id": community_id, "week": monday - timedelta(weeks=k)} for k in range(13)]
+                keys = ["community_id", "week"]
+                await conn.execute(upsert(conn.dialect.name, activity_dirty_weeks, weeks, keys), weeks)
 
     async def record_membership(
         self, community_id: int, member_id: int, platform: str, joined: bool, at: datetime

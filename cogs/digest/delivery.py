@@ -91,6 +91,20 @@ class DigestDelivery:
         self._lock = asyncio.Lock()
 
     # -- the schedule -----------------------------------------------------------------------------------------
+    async def arm(self) -> None:
+        """Set the trigger for the next send of any community (after a subscription or a schedule change)."""
+        if self.timer is None:
+            return
+        now = self.clock.now()
+        upcoming = []
+        for community_id in await self.repo.community_ids():
+            community = await self.communities.get(community_id)
+            if community is not None:
+                settings = await self.repo.settings(community_id)
+                upcoming.append(scheduled_after(settings, community.timezone, now))
+        if upcoming:
+            self.timer.at(JOB, min(upcoming), self.run_due, GRACE_SECONDS)
+
     async def catch_up(self) -> int:
         """At start-up: a week whose digest came due while the bot was down goes out now."""
         return await self.run_due(late=timedelta(days=7))

@@ -50,10 +50,20 @@ def quarter_sentence(q: Quarter) -> Text:
 
 def headline_lines(h: Headline, m: WeekMetrics) -> list[Text]:
     lines = [
-        t_("**{active}** active members ({change})", active=h.active, change=change(h.active, h.active_prev)),
-        t_("**{messages}** messages ({change})", messages=h.messages, change=change(h.messages, h.messages_prev)),
+        tn_(
+            "**{count}** active member ({change})",
+            "**{count}** active members ({change})",
+            h.active,
+            change=change(h.active, h.active_prev),
+        ),
+        tn_(
+            "**{count}** message ({change})",
+            "**{count}** messages ({change})",
+            h.messages,
+            change=change(h.messages, h.messages_prev),
+        ),
         t_(
-            "**{joins}** joined, **{leaves}** left: net {net} (the week before: {prev})",
+            "Joined: **{joins}** · left: **{leaves}** · net {net} (the week before: {prev})",
             joins=h.joins,
             leaves=h.leaves,
             net=Quantity(h.net, "signed"),

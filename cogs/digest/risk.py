@@ -2,7 +2,8 @@
 compared with the community's own baseline, alerts managers at once — one alert per burst, not a stream.
 
 Baseline: the counts at the same hour of the week over the last 8 weeks. Robust z-score = (count − median) ÷
-scale, where scale = max(1.4826 × MAD, √(median + 1)) (the floor keeps a quiet community from alerting on noise).
+scale, where scale = max(1.4826 × MAD, √median, 0.75) (a Poisson-like floor: a quiet community does not alert on
+noise, and the per-kind minimum count keeps one-offs out).
 An hour is a burst when its count reaches the kind's minimum and z ≥ 4. A new alert for a kind needs the burst
 before it to have ended: no alert for it in the two hours before.
 
@@ -64,7 +65,7 @@ def robust_z(count: int, history: list[int]) -> tuple[float, float]:
     """(median of the history, robust z-score of `count` against it)."""
     median = statistics.median(history) if history else 0.0
     mad = statistics.median([abs(x - median) for x in history]) if history else 0.0
-    scale = max(1.4826 * mad, (median + 1) ** 0.5)
+    scale = max(1.4826 * mad, median**0.5, 0.75)
     return median, (count - median) / scale
 
 

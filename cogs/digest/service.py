@@ -89,7 +89,7 @@ class DigestService:
         new = await self.repo.subscribe(sub, inv.now)
         settings = await self.repo.settings(community.id)
         when = scheduled_after(settings, community.timezone, inv.now)
-        await self.delivery.run_due()  # arms the next trigger (nothing is sent now: the due week is past)
+        await self.delivery.arm()
         text = (
             t_("Subscribed: the weekly digest of {community} comes to you in private, next on {when}.",
                community=community.name, when=Moment(when, community.timezone))
@@ -118,7 +118,7 @@ class DigestService:
         channel = current.to_channel if args.get("channel") is None else args["channel"] == "on"
         settings = DigestSettings(community.id, weekday, hour, channel)
         await self.repo.save_settings(settings, inv.now)
-        await self.delivery.run_due()
+        await self.delivery.arm()
         when = scheduled_after(settings, community.timezone, inv.now)
         where: Text = (
             t_("to subscribed managers and the manager channel") if channel else t_("to subscribed managers only")
