@@ -25,6 +25,7 @@ from bot.core.hub import ActivityRow
 from storage.analytics import SqlActivityRepo
 from storage.db import bulk_write, create_engine, migrate
 from storage.tables import (
+    activity_newcomers,
     communities,
     community_links,
     community_members,
@@ -69,6 +70,7 @@ async def generate(path: Path, n_members: int, n_messages: int, days: int, seed:
     leaves = (~before) & (rng.random(n_members) < 0.25)
     left_day = np.where(leaves, joined_day + rng.exponential(30, n_members), np.inf)
     left_day = np.where(left_day >= days, np.inf, left_day)
+    events_by_day: dict[int, list[tuple[int, int, str, str, datetime]]] = {}  # joins and leaves, written in time
     async with engine.begin() as conn:
         member_rows = [(int(i), f"Member {i}", start, f"bench:{i}") for i in ids]
         await bulk_write(conn, members, ("id", "display_name", "created_at", "origin"), member_rows)
@@ -76,20 +78,19 @@ async def generate(path: Path, n_members: int, n_messages: int, days: int, seed:
             ("discord" if d else "telegram", str(i), int(i), None) for i, d in zip(ids, on_discord, strict=True)
         ]
         await bulk_write(conn, member_identities, ("platform", "user_id", "member_id", "username"), ident_rows)
-        cm_rows, ev_rows = [], []
+        cm_rows = []
         for i, jd, ld, d in zip(ids, joined_day, left_day, on_discord, strict=True):
             joined_at = None if jd < 0 else start + timedelta(days=float(jd))
             left_at = None if not np.isfinite(ld) else start + timedelta(days=float(ld))
             cm_rows.append((1, int(i), joined_at or start, joined_at, left_at))
             platform = "discord" if d else "telegram"
             if joined_at is not None:
-                ev_rows.append((1, int(i), platform, "join", joined_at))
+                events_by_day.setdefault(int(jd), []).append((1, int(i), platform, "join", joined_at))
             if left_at is not None:
-                ev_rows.append((1, int(i), platform, "leave", left_at))
+                events_by_day.setdefault(int(ld), []).append((1, int(i), platform, "leave", left_at))
         await bulk_write(
             conn, community_members, ("community_id", "member_id", "first_seen_at", "joined_at", "left_at"), cm_rows
         )
-        await bulk_write(conn, membership_events, ("community_id", "member_id", "platform", "kind", "at"), ev_rows)
         staff = [(1, int(i), 2 if i <= 5 else 1, start, END) for i in ids[:STAFF]]
         await bulk_write(conn, community_staff, ("community_id", "member_id", "role", "first_seen_at", "last_seen_at"),
                          staff)  # fmt: skip
@@ -105,6 +106,20 @@ async def generate(path: Path, n_members: int, n_messages: int, days: int, seed:
     t1 = time.perf_counter()
     for d in range(days):
         day_start = start + timedelta(days=d)
+        todays = sorted(events_by_day.get(d, ()), key=lambda e: e[4])
+        if todays:  # what SqlActivityRepo.record_membership writes, in bulk
+            async with engine.begin() as conn:
+                await bulk_write(conn, membership_events, ("community_id", "member_id", "platform", "kind", "at"),
+                                 todays)  # fmt: skip
+                joins = [(c, m, at) for c, m, _p, kind, at in todays if kind == "join"]
+                await bulk_write(conn, activity_newcomers, ("community_id", "member_id", "joined_at"), joins)
+                for c, m, _p, kind, at in todays:
+                    if kind == "leave":
+                        await conn.execute(
+                            sa.update(activity_newcomers)
+                            .where(activity_newcomers.c.community_id == c, activity_newcomers.c.member_id == m)
+                            .values(left_at=at)
+                        )
         alive = (joined_day <= d) & (left_day > d)
         weekend = 0.7 if day_start.weekday() >= 5 else 1.0
         active = alive & (rng.random(n_members) < p_active * weekend)

@@ -27,7 +27,9 @@ from storage.tables import (
     activity_events,
     activity_member_weekly,
     activity_newcomer_ties,
+    activity_newcomers,
     activity_questions,
+    activity_regulars,
     activity_ties_weekly,
     activity_weekly,
     community_members,
@@ -199,6 +201,9 @@ class SqlActivityRepo:
             where = (community_members.c.community_id == community_id) & (community_members.c.member_id == member_id)
             values = {"joined_at": at, "left_at": None} if joined else {"left_at": at}
             await conn.execute(sa.update(community_members).where(where).values(**values))
+            await _record_newcomer(conn, community_id, member_id, joined, at)
+        day = at.date()
+        self._weeks_dirty_from = min(day, self._weeks_dirty_from or day)  # joins, leaves and cohorts of that week
         return joined and before > 0
 
     async def weekly(self, community_id: int) -> list[MemberDay]:
@@ -267,6 +272,8 @@ class ActivityData:
         "activity_ties_weekly.high_member_id",
         "activity_newcomer_ties.member_id",
         "activity_newcomer_ties.other_member_id",
+        "activity_newcomers.member_id",
+        "activity_regulars.member_id",
         "activity_questions.member_id",
         "activity_questions.replier_member_id",
         "membership_events.member_id",
@@ -285,6 +292,7 @@ class ActivityData:
         await _merge_member_weeks(tx, keep_id, drop_id)
         await _merge_ties(tx, keep_id, drop_id)
         await _merge_newcomer_ties(tx, keep_id, drop_id)
+        await _merge_newcomers(tx, keep_id, drop_id)
         await _merge_staff(tx, keep_id, drop_id)
 
     async def export(self, tx: AsyncConnection, member_id: int) -> dict[str, Any]:
@@ -327,6 +335,22 @@ class ActivityData:
         await tx.execute(sa.update(activity_questions).where(q.member_id == member_id).values(message_id=None))
         await tx.execute(sa.delete(community_staff).where(community_staff.c.member_id == member_id))
         await self.merge(tx, anonymous_id, member_id)
+
+
+async def _record_newcomer(
+    conn: AsyncConnection, community_id: int, member_id: int, joined: bool, at: datetime
+) -> None:
+    """A join starts (or restarts) the member's newcomer record; a leave dates its end."""
+    n = activity_newcomers.c
+    where = (n.community_id == community_id) & (n.member_id == member_id)
+    if not joined:
+        await conn.execute(sa.update(activity_newcomers).where(where).values(left_at=at))
+        return
+    stmt = insert_for(conn.dialect.name)(activity_newcomers).values(
+        community_id=community_id, member_id=member_id, joined_at=at
+    )
+    fresh = {"joined_at": stmt.excluded.joined_at, "first_post_at": None, "connected_at": None, "left_at": None}
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["community_id", "member_id"], set_=fresh))
 
 
 async def _merge_member_weeks(tx: AsyncConnection, keep_id: int, drop_id: int) -> None:
@@ -425,6 +449,42 @@ async def _merge_newcomer_ties(tx: AsyncConnection, keep_id: int, drop_id: int) 
             found = [v for v in (times[name], getattr(existing, name)) if v is not None]
             times[name] = min(found) if found else None
         await tx.execute(sa.update(nt).where(where).values(**times))
+
+
+async def _merge_newcomers(tx: AsyncConnection, keep_id: int, drop_id: int) -> None:
+    """One newcomer record per community: the earliest join, first post and connection; still here if either is.
+    Regulars are a weekly snapshot: the dropped member's rows move unless the kept one has that week already."""
+    n = activity_newcomers
+    c = n.c
+    for r in (await tx.execute(sa.select(n).where(c.member_id == drop_id))).all():
+        where = (c.community_id == r.community_id) & (c.member_id == keep_id)
+        mine = (await tx.execute(sa.select(n).where(where))).first()
+        if mine is None:
+            await tx.execute(
+                sa.update(n).where(c.community_id == r.community_id, c.member_id == drop_id).values(member_id=keep_id)
+            )
+            continue
+
+        def earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+            found = [v for v in (a, b) if v is not None]
+            return min(found) if found else None
+
+        left = None if mine.left_at is None or r.left_at is None else max(mine.left_at, r.left_at)
+        await tx.execute(
+            sa.update(n)
+            .where(where)
+            .values(
+                joined_at=min(mine.joined_at, r.joined_at),
+                first_post_at=earliest(mine.first_post_at, r.first_post_at),
+                connected_at=earliest(mine.connected_at, r.connected_at),
+                left_at=left,
+            )
+        )
+        await tx.execute(sa.delete(n).where(c.community_id == r.community_id, c.member_id == drop_id))
+    g = activity_regulars.c
+    taken = sa.select(g.week).where(g.member_id == keep_id, g.community_id == activity_regulars.c.community_id)
+    await tx.execute(sa.delete(activity_regulars).where(g.member_id == drop_id, g.week.in_(taken.scalar_subquery())))
+    await reassign(tx, g.member_id, keep_id, drop_id)
 
 
 async def _merge_staff(tx: AsyncConnection, keep_id: int, drop_id: int) -> None:

@@ -23,12 +23,16 @@ from cogs.analytics.metrics.models import (
     UnansweredRow,
 )
 from cogs.analytics.ports import ActivityRepo
+from storage.analytics_refresh import compute_regulars
 from storage.tables import (
     activity_channel_weekly,
+    activity_cohort_weekly,
     activity_community_weekly,
     activity_member_weekly,
-    activity_newcomer_ties,
+    activity_newcomers,
     activity_questions,
+    activity_regular_weeks,
+    activity_regulars,
     community_members,
     community_staff,
     member_identities,
@@ -62,7 +66,7 @@ class SqlMetricsRepo:
     async def community_weeks(self, community_id: int, first: date, last: date) -> list[CommunityWeekRow]:
         c = activity_community_weekly.c
         query = sa.select(
-            c.week, c.platform, c.active_members, c.active_days, c.messages, c.replies, c.reactions
+            c.week, c.platform, c.active_members, c.active_days, c.messages, c.replies, c.reactions, c.joins, c.leaves
         ).where(c.community_id == community_id, c.week >= first, c.week <= last)
         async with self.engine.connect() as conn:
             return [CommunityWeekRow(*r) for r in await conn.execute(query)]
@@ -88,53 +92,37 @@ class SqlMetricsRepo:
         return out
 
     async def cohorts(
-        self, community_id: int, bounds: Sequence[datetime], first_week: date, last_week: date
-    ) -> tuple[list[int], dict[tuple[int, date], int]]:
-        joined = (
-            sa.select(_me.member_id, sa.func.max(_me.at).label("at"))
-            .where(
-                _me.community_id == community_id,
-                _me.kind == "join",
-                _me.at >= bounds[0],
-                _me.at < bounds[-1],
-            )
-            .group_by(_me.member_id)
-            .subquery()
+        self, community_id: int, first_week: date, last_week: date
+    ) -> dict[tuple[date, date], tuple[int, int]]:
+        c = activity_cohort_weekly.c
+        query = sa.select(c.cohort_week, c.week, c.active, c.joined).where(
+            c.community_id == community_id, c.cohort_week >= first_week, c.cohort_week <= last_week
         )
-        bucket = _bucket(joined.c.at, bounds).label("bucket")
-        sizes_query = sa.select(bucket, sa.func.count()).group_by(bucket)
-        active_query = (
-            sa.select(bucket, _m.week, sa.func.count())
-            .select_from(joined)
-            .join(
-                activity_member_weekly,
-                (_m.community_id == community_id)
-                & (_m.member_id == joined.c.member_id)
-                & (_m.week >= first_week)
-                & (_m.week <= last_week),
-            )
-            .group_by(bucket, _m.week)
-        )
-        sizes = [0] * (len(bounds) - 1)
-        active: dict[tuple[int, date], int] = {}
         async with self.engine.connect() as conn:
-            for index, count in await conn.execute(sizes_query):
-                sizes[int(index)] = int(count)
-            for index, week, count in await conn.execute(active_query):
-                active[(int(index), week)] = int(count)
-        return sizes, active
+            return {(cw, w): (int(a), int(j)) for cw, w, a, j in await conn.execute(query)}
 
-    async def habits(self, community_id: int, baseline_first: date, week: date, min_days: int) -> list[Habit]:
-        base = sa.func.sum(sa.case((_m.week < week, _m.active_days), else_=0))
-        current = sa.func.sum(sa.case((_m.week == week, _m.active_days), else_=0))
+    async def habits(self, community_id: int, week: date) -> list[Habit]:
+        r, done = activity_regulars.c, activity_regular_weeks.c
+        async with self.engine.connect() as conn:
+            computed = (
+                await conn.execute(sa.select(done.week).where(done.community_id == community_id, done.week == week))
+            ).first()
+        if computed is None:  # no activity that week yet when the week tables were refreshed: compute now
+            async with self.engine.begin() as conn:
+                await compute_regulars(conn, community_id, week)
+        current = sa.func.coalesce(_m.active_days, 0)
+        last = sa.case((_m.last_day.is_(None), r.last_day), else_=_m.last_day)
         query = (
-            sa.select(_m.member_id, base, current, sa.func.max(_m.last_day))
-            .where(_m.community_id == community_id, _m.week >= baseline_first, _m.week <= week)
-            .group_by(_m.member_id)
-            .having(base >= min_days)
+            sa.select(r.member_id, r.baseline_days, current, last)
+            .select_from(activity_regulars)
+            .outerjoin(
+                activity_member_weekly,
+                (_m.community_id == r.community_id) & (_m.week == r.week) & (_m.member_id == r.member_id),
+            )
+            .where(r.community_id == community_id, r.week == week)
         )
         async with self.engine.connect() as conn:
-            return [Habit(int(m), int(b), int(c), last) for m, b, c, last in await conn.execute(query)]
+            return [Habit(int(m), int(b), int(c), d) for m, b, c, d in await conn.execute(query)]
 
     async def channels(self, community_id: int, weeks: Sequence[date]) -> list[ChannelRow]:
         c = activity_channel_weekly.c
@@ -205,46 +193,22 @@ class SqlMetricsRepo:
         return TieCounts(*(int(v) for v in row)) if row else TieCounts(0, 0, 0)
 
     async def newcomer_connections(self, community_id: int, start: datetime, end: datetime) -> tuple[int, int]:
-        nt = activity_newcomer_ties.c
-        joined = (
-            sa.select(_me.member_id)
-            .where(_me.community_id == community_id, _me.kind == "join", _me.at >= start, _me.at < end)
-            .distinct()
-            .subquery()
+        n = activity_newcomers.c
+        query = sa.select(sa.func.count(), sa.func.count(n.connected_at)).where(
+            n.community_id == community_id, n.joined_at >= start, n.joined_at < end
         )
-        both_ways = sa.case((nt.first_out_at.is_(None) | nt.first_in_at.is_(None), 0), else_=1)
-        connected = sa.exists().where(  # (both_ways is not an indexable condition: the primary key is used)
-            nt.community_id == community_id, nt.member_id == joined.c.member_id, both_ways == 1
-        )
-        query = sa.select(sa.func.count(), _sum_if(connected)).select_from(joined)
         async with self.engine.connect() as conn:
-            newcomers, linked = (await conn.execute(query)).one()
-        return int(newcomers), int(linked or 0)
+            newcomers, connected = (await conn.execute(query)).one()
+        return int(newcomers), int(connected)
 
     async def newcomers(self, community_id: int, start: datetime, end: datetime) -> tuple[int, list[int]]:
-        cm = community_members.c
-        since_week = date.fromordinal(start.date().toordinal() - start.date().weekday())
-        posted = sa.exists().where(
-            _m.community_id == community_id,
-            _m.member_id == _me.member_id,
-            _m.week >= since_week,
-            _m.messages > 0,
-        )
-        query = (
-            sa.select(_me.member_id, posted)
-            .join(community_members, (cm.community_id == _me.community_id) & (cm.member_id == _me.member_id))
-            .where(
-                _me.community_id == community_id,
-                _me.kind == "join",
-                _me.at >= start,
-                _me.at < end,
-                cm.left_at.is_(None),
-            )
-            .distinct()
+        n = activity_newcomers.c
+        query = sa.select(n.member_id, n.first_post_at.is_not(None)).where(
+            n.community_id == community_id, n.joined_at >= start, n.joined_at < end, n.left_at.is_(None)
         )
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return len(rows), [int(m) for m, has_posted in rows if not has_posted]
+            rows = (await conn.execute(query.order_by(n.joined_at, n.member_id))).all()
+        return len(rows), [int(m) for m, posted in rows if not posted]
 
     async def advocates(self, community_id: int, week: date, limit: int) -> list[AdvocateRow]:
         score = 3 * _m.answers + 2 * _m.newcomers_helped + _m.people_replied + _m.reactions_received / 2.0

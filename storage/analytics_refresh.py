@@ -15,19 +15,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.db import bulk_write, day_of, insert_for, replace_upsert, upsert, week_of
 from storage.tables import (
     activity_channel_weekly,
+    activity_cohort_weekly,
     activity_community_weekly,
     activity_daily,
     activity_dirty_weeks,
     activity_events,
     activity_member_weekly,
     activity_newcomer_ties,
+    activity_newcomers,
     activity_questions,
+    activity_regular_weeks,
+    activity_regulars,
     activity_ties_weekly,
     activity_weekly,
     communities,
-    community_members,
     community_staff,
     cursors,
+    membership_events,
 )
 
 CURSOR = "analytics:derived"  # the last raw row id folded into channels, ties and questions
@@ -35,6 +39,9 @@ CHUNK = 250_000  # raw rows per transaction when catching up (a fresh install fo
 ANSWER_WINDOW = timedelta(hours=24)
 NEWCOMER_WINDOW = timedelta(days=14)
 STAFF_SEEN = timedelta(days=90)  # staff = seen acting as moderator or manager within this before the week
+COHORT_WEEKS = 8
+BASELINE_WEEKS = 4
+REGULAR_DAYS = 2
 PLATFORM_ALL = "all"
 ROLLUP_COUNTERS = ("messages", "replies", "questions", "mentions", "reactions", "replies_received", "actions")
 MEMBER_COUNTERS = ("messages", "replies", "questions", "reactions", "actions")
@@ -144,8 +151,11 @@ async def refresh_weeks(conn: AsyncConnection, monday: date | None) -> None:
         .group_by(m.community_id, m.week)
     )
     await conn.execute(replace_upsert(dialect, activity_community_weekly, ckeys, community_cols, everyone))
-    staff_since = _midnight(min([*([monday] if monday else []), *(wk for _, wk in marked)]) - STAFF_SEEN)
-    await _community_ties(conn, ties_scope, staff_since)
+    first = min([*([monday] if monday else []), *(wk for _, wk in marked)])
+    await _community_ties(conn, ties_scope, _midnight(first) - STAFF_SEEN)
+    await _membership(conn, ids, first)
+    await _cohorts(conn, scope(activity_member_weekly, "week"), ids, first)
+    await _regulars(conn, ids, first)
     if marked:
         await conn.execute(sa.delete(activity_dirty_weeks))
 
@@ -251,6 +261,87 @@ async def _community_ties(conn: AsyncConnection, where: sa.ColumnElement[bool], 
     )
 
 
+async def _membership(conn: AsyncConnection, ids: list[int], first: date) -> None:
+    """Joins (distinct members) and leaves per community and UTC week, from `first` on."""
+    dialect = conn.dialect.name
+    me = membership_events.c
+    week = week_of(day_of(me.at, dialect), dialect).label("week")
+    joins = sa.func.count(sa.distinct(sa.case((me.kind == "join", me.member_id))))
+    leaves = sa.func.sum(sa.case((me.kind == "leave", 1), else_=0))
+    select = (
+        sa.select(me.community_id, week, sa.literal(PLATFORM_ALL), sa.literal(0), sa.literal(0), joins, leaves)
+        .where(me.community_id.in_(ids), me.at >= _midnight(first))
+        .group_by(me.community_id, week)
+    )
+    c = activity_community_weekly
+    cols = ["community_id", "week", "platform", "active_members", "active_days", "joins", "leaves"]
+    stmt = insert_for(dialect)(c).from_select(cols, select)
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["community_id", "week", "platform"],
+            set_={"joins": stmt.excluded.joins, "leaves": stmt.excluded.leaves},
+        )
+    )
+
+
+async def _cohorts(conn: AsyncConnection, member_scope: sa.ColumnElement[bool], ids: list[int], first: date) -> None:
+    """Each join-week cohort's size and how many of its members were active in the recomputed weeks (a member's
+    cohort is the UTC week of their latest join)."""
+    dialect = conn.dialect.name
+    m, n = activity_member_weekly.c, activity_newcomers.c
+    cohort = week_of(day_of(n.joined_at, dialect), dialect).label("cohort_week")
+    since = _midnight(first - timedelta(weeks=COHORT_WEEKS))
+    active = (
+        sa.select(m.community_id, cohort, m.week, sa.func.count())
+        .select_from(activity_member_weekly)
+        .join(activity_newcomers, (n.community_id == m.community_id) & (n.member_id == m.member_id))
+        .where(member_scope & (n.joined_at >= since))
+        .group_by(m.community_id, cohort, m.week)
+    )
+    keys = ["community_id", "cohort_week", "week"]
+    await conn.execute(replace_upsert(dialect, activity_cohort_weekly, keys, ["active"], active))
+    sizes = (
+        sa.select(n.community_id, cohort, cohort.label("week"), sa.func.count())
+        .where(n.community_id.in_(ids), n.joined_at >= _midnight(first))
+        .group_by(n.community_id, cohort)
+    )
+    await conn.execute(replace_upsert(dialect, activity_cohort_weekly, keys, ["joined"], sizes))
+
+
+async def _regulars(conn: AsyncConnection, ids: list[int], first: date) -> None:
+    """Regulars of every week from `first` on that has activity and no regulars computed yet."""
+    c, r = activity_community_weekly.c, activity_regular_weeks.c
+    pending = await conn.execute(
+        sa.select(c.community_id, c.week)
+        .where(c.community_id.in_(ids), c.week >= first, c.platform == PLATFORM_ALL)
+        .where(~sa.exists().where(r.community_id == c.community_id, r.week == c.week))
+    )
+    for community_id, week in pending.all():
+        await compute_regulars(conn, community_id, week)
+
+
+async def compute_regulars(conn: AsyncConnection, community_id: int, week: date) -> None:
+    """Members with ≥ 2 active days a week over the 4 weeks before `week`: the drifting baseline, fixed once the
+    week has begun."""
+    m = activity_member_weekly.c
+    base = sa.func.sum(m.active_days)
+    select = (
+        sa.select(sa.literal(community_id), sa.literal(week, sa.Date), m.member_id, base, sa.func.max(m.last_day))
+        .where(m.community_id == community_id, m.week >= week - timedelta(weeks=BASELINE_WEEKS), m.week < week)
+        .group_by(m.member_id)
+        .having(base >= REGULAR_DAYS * BASELINE_WEEKS)
+    )
+    cols = ["community_id", "week", "member_id", "baseline_days", "last_day"]
+    await conn.execute(
+        sa.delete(activity_regulars).where(
+            activity_regulars.c.community_id == community_id, activity_regulars.c.week == week
+        )
+    )
+    await conn.execute(sa.insert(activity_regulars).from_select(cols, select))
+    row = {"community_id": community_id, "week": week}
+    await conn.execute(upsert(conn.dialect.name, activity_regular_weeks, [row], ["community_id", "week"]), row)
+
+
 async def derived_cursor(conn: AsyncConnection) -> int | None:
     return (await conn.execute(sa.select(cursors.c.value).where(cursors.c.name == CURSOR))).scalar_one_or_none()
 
@@ -317,6 +408,7 @@ async def fold_raw(conn: AsyncConnection, after_id: int, upto_id: int) -> None:
     )
     await _fold_questions(conn, in_range)
     await _fold_newcomer_ties(conn, in_range)
+    await _fold_first_posts(conn, in_range)
     values = {"name": CURSOR, "value": upto_id}
     await conn.execute(
         insert_for(dialect)(cursors)
@@ -378,8 +470,8 @@ async def _fold_newcomer_ties(conn: AsyncConnection, in_range: sa.ColumnElement[
     if first_at is None:
         return
     since = first_at - NEWCOMER_WINDOW
-    author = community_members.alias("author")
-    target = community_members.alias("target")
+    author = activity_newcomers.alias("author")
+    target = activity_newcomers.alias("target")
     rows = await conn.execute(
         sa.select(_e.community_id, _e.member_id, _e.reply_to_member_id, _e.at, author.c.joined_at, target.c.joined_at)
         .select_from(activity_events)
@@ -420,6 +512,55 @@ async def _fold_newcomer_ties(conn: AsyncConnection, in_range: sa.ColumnElement[
             {"community_id": c, "member_id": m, "other_member_id": o, "first_out_at": out, "first_in_at": in_}
             for (c, m, o), (out, in_) in found.items()
         ],
+    )
+    await _mark_connected(conn, {(c, m) for c, m, _o in found})
+
+
+async def _mark_connected(conn: AsyncConnection, newcomers: set[tuple[int, int]]) -> None:
+    """A newcomer with a reply each way with someone (within their first 14 days) is connected from the later of
+    the two first replies."""
+    t, n = activity_newcomer_ties.c, activity_newcomers.c
+    later = sa.case((t.first_out_at > t.first_in_at, t.first_out_at), else_=t.first_in_at)
+    by_community: dict[int, list[int]] = {}
+    for community_id, member_id in newcomers:
+        by_community.setdefault(community_id, []).append(member_id)
+    for community_id, ids in by_community.items():
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            agg = (
+                sa.select(t.member_id, sa.func.min(later).label("at"))
+                .where(t.community_id == community_id, t.member_id.in_(chunk))
+                .where(t.first_out_at.is_not(None), t.first_in_at.is_not(None))
+                .group_by(t.member_id)
+                .subquery()
+            )
+            await conn.execute(
+                sa.update(activity_newcomers)
+                .values(connected_at=agg.c.at)
+                .where(n.community_id == community_id, n.member_id == agg.c.member_id, n.connected_at.is_(None))
+            )
+
+
+async def _fold_first_posts(conn: AsyncConnection, in_range: sa.ColumnElement[bool]) -> None:
+    """Newcomers' first message after joining."""
+    n = activity_newcomers.c
+    agg = (
+        sa.select(_e.community_id, _e.member_id, sa.func.min(_e.at).label("at"))
+        .select_from(activity_events)
+        .join(
+            activity_newcomers,
+            (n.community_id == _e.community_id)
+            & (n.member_id == _e.member_id)
+            & n.first_post_at.is_(None)
+            & (_e.at >= n.joined_at),
+        )
+        .where(in_range & (_e.kind == "message"))
+        .group_by(_e.community_id, _e.member_id)
+        .subquery()
+    )
+    await conn.execute(
+        sa.update(activity_newcomers)
+        .values(first_post_at=agg.c.at)
+        .where(n.community_id == agg.c.community_id, n.member_id == agg.c.member_id, n.first_post_at.is_(None))
     )
 
 

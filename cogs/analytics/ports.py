@@ -75,15 +75,15 @@ class MetricsRepo(Protocol):
         ...
 
     async def cohorts(
-        self, community_id: int, bounds: Sequence[datetime], first_week: date, last_week: date
-    ) -> tuple[list[int], dict[tuple[int, date], int]]:
-        """Members who joined in each [bounds[i], bounds[i+1]) (their latest join), and how many of cohort i were
-        active in each week first_week…last_week."""
+        self, community_id: int, first_week: date, last_week: date
+    ) -> dict[tuple[date, date], tuple[int, int]]:
+        """{(cohort week, week): (members of the cohort active that week, cohort size — on the cohort's own week)}
+        for cohorts first_week…last_week (a member's cohort is the UTC week of their latest join)."""
         ...
 
-    async def habits(self, community_id: int, baseline_first: date, week: date, min_days: int) -> list[Habit]:
-        """Members with at least `min_days` active days in the weeks baseline_first…week−1, with their active days
-        in `week` and their last active day."""
+    async def habits(self, community_id: int, week: date) -> list[Habit]:
+        """The regulars of `week` (≥ 2 active days a week over the 4 weeks before), with their active days in
+        `week` and their last active day."""
         ...
 
     async def channels(self, community_id: int, weeks: Sequence[date]) -> list[ChannelRow]: ...

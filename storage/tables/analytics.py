@@ -101,9 +101,55 @@ activity_community_weekly = sa.Table(
     sa.Column("questions", sa.Integer, nullable=False, server_default="0"),
     sa.Column("reactions", sa.Integer, nullable=False, server_default="0"),
     sa.Column("actions", sa.Integer, nullable=False, server_default="0"),
-    # On the "all" row: pairs who replied to each other, and replies where neither side is staff (as known then).
+    # On the "all" row: pairs who replied to each other, and replies where neither side is staff (as known then);
+    # members who joined (distinct) and leaves, by the UTC week of the event.
     sa.Column("reciprocated", sa.Integer, nullable=False, server_default="0"),
     sa.Column("member_replies", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("joins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("leaves", sa.Integer, nullable=False, server_default="0"),
+)
+
+# Members who joined, per community: their (latest) join, first message after it, first reciprocated tie within
+# 14 days, and when they left. The newcomer numbers and cohorts read this instead of walking history.
+activity_newcomers = sa.Table(
+    "activity_newcomers",
+    metadata,
+    sa.Column("community_id", sa.Integer, primary_key=True),
+    sa.Column("member_id", sa.Integer, primary_key=True),
+    sa.Column("joined_at", Stamp, nullable=False),
+    sa.Column("first_post_at", Stamp),
+    sa.Column("connected_at", Stamp),
+    sa.Column("left_at", Stamp),
+    sa.Index("ix_activity_newcomers_community_id_joined_at", "community_id", "joined_at"),
+)
+
+# Join-week cohorts: members of the cohort active in each later week (week == cohort_week holds the cohort size).
+activity_cohort_weekly = sa.Table(
+    "activity_cohort_weekly",
+    metadata,
+    sa.Column("community_id", sa.Integer, primary_key=True),
+    sa.Column("cohort_week", sa.Date, primary_key=True),
+    sa.Column("week", sa.Date, primary_key=True),
+    sa.Column("active", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("joined", sa.Integer, nullable=False, server_default="0"),
+)
+
+# Regulars at the start of each week: members with 2 or more active days a week over the 4 weeks before, with
+# their active days and last active day then. Computed once per community and week (the baseline is closed).
+activity_regulars = sa.Table(
+    "activity_regulars",
+    metadata,
+    sa.Column("community_id", sa.Integer, primary_key=True),
+    sa.Column("week", sa.Date, primary_key=True),
+    sa.Column("member_id", sa.Integer, primary_key=True),
+    sa.Column("baseline_days", sa.Integer, nullable=False),
+    sa.Column("last_day", sa.Date, nullable=False),
+)
+activity_regular_weeks = sa.Table(  # which (community, week) regulars are computed
+    "activity_regular_weeks",
+    metadata,
+    sa.Column("community_id", sa.Integer, primary_key=True),
+    sa.Column("week", sa.Date, primary_key=True),
 )
 
 # Messages per channel and week (busiest channels).
@@ -166,7 +212,10 @@ activity_questions = sa.Table(
     sa.Column("replied_at", Stamp),
     sa.Column("replier_member_id", sa.Integer),
     sa.Column("response_seconds", sa.Integer),
-    sa.Index("ix_activity_questions_community_id_at", "community_id", "at"),
+    # Covering: a week's counts read the index alone.
+    sa.Index(
+        "ix_activity_questions_community_id_at", "community_id", "at", "replied_at", "deadline", "response_seconds"
+    ),
     sa.Index(
         "ix_activity_questions_community_id_channel_id_member_id_at", "community_id", "channel_id", "member_id", "at"
     ),  # fmt: skip

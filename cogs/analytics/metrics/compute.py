@@ -34,7 +34,6 @@ from cogs.analytics.ports import MetricsRepo
 WEEKS = 13  # a quarter
 COHORTS = 8  # join weeks shown in the retention table
 BASELINE_WEEKS = 4
-REGULAR_DAYS_PER_WEEK = 2  # a regular: ≥ 2 active days a week over the baseline
 QUIET_MIN_DAYS = 14
 NEWCOMER_DAYS = 14
 NEWCOMER_TIE_WEEKS = 4  # "newcomers connected" looks at those who joined in the last 4 weeks
@@ -67,18 +66,17 @@ async def compute_week(repo: MetricsRepo, community_id: int, period: Period, now
     await repo.refresh()
     w = period.week
     first = _week(w, -(2 * WEEKS - 1))
-    bounds = [period.shifted(k).start for k in range(-(2 * WEEKS - 1), 2)]  # 26 weeks + this one's end
+    bounds = [period.shifted(-1).start, period.start, period.end]  # the week and the one before, to the minute
     staff_since = period.end - timedelta(days=STAFF_SEEN_DAYS)
     newcomer_start = period.end - timedelta(days=NEWCOMER_DAYS)
     tie_start = period.shifted(-(NEWCOMER_TIE_WEEKS - 1)).start
-    cohort_bounds = [period.shifted(k).start for k in range(-(COHORTS - 1), 2)]
     # Read-only queries on their own connections: the database runs them side by side.
-    weeks, mau, membership, (sizes, cohort_active), habits, channel_rows = await asyncio.gather(
+    weeks, mau, membership, cohort_rows, habits, channel_rows = await asyncio.gather(
         repo.community_weeks(community_id, first, w),
         repo.distinct_active(community_id, _week(w, -3), w),
         repo.membership_buckets(community_id, bounds),
-        repo.cohorts(community_id, cohort_bounds, _week(w, -(COHORTS - 1)), w),
-        repo.habits(community_id, _week(w, -BASELINE_WEEKS), w, REGULAR_DAYS_PER_WEEK * BASELINE_WEEKS),
+        repo.cohorts(community_id, _week(w, -(COHORTS - 1)), w),
+        repo.habits(community_id, w),
         repo.channels(community_id, [_week(w, -1), w]),
     )
     (
@@ -135,9 +133,9 @@ async def compute_week(repo: MetricsRepo, community_id: int, period: Period, now
         period=period,
         computed_at=now,
         headline=_headline(weeks, w, mau, membership),
-        series=_series(weeks, w, membership),
-        quarter=_quarter(weeks, w, membership),
-        cohorts=_cohorts(sizes, cohort_active, w),
+        series=_series(weeks, w),
+        quarter=_quarter(weeks, w),
+        cohorts=_cohorts(cohort_rows, w),
         drifting=tuple(drifting),
         drifting_total=len(present),
         regulars=len(habits),
@@ -207,40 +205,50 @@ def _headline(weeks: list[CommunityWeekRow], w: date, mau: int, membership: list
     )
 
 
-def _series(weeks: list[CommunityWeekRow], w: date, membership: list[tuple[int, int]]) -> tuple[WeekPoint, ...]:
+def _series(weeks: list[CommunityWeekRow], w: date) -> tuple[WeekPoint, ...]:
+    """13 weeks, oldest first; joins and leaves by UTC week (the headline counts the local week to the minute)."""
     points = []
     for k in range(WEEKS - 1, -1, -1):
         week = _week(w, -k)
         row = _rows(weeks, week)
-        joins, leaves = membership[len(membership) - 1 - k]
-        points.append(WeekPoint(week, row.active_members if row else 0, row.messages if row else 0, joins, leaves))
+        points.append(
+            WeekPoint(
+                week,
+                row.active_members if row else 0,
+                row.messages if row else 0,
+                row.joins if row else 0,
+                row.leaves if row else 0,
+            )
+        )
     return tuple(points)
 
 
-def _quarter(weeks: list[CommunityWeekRow], w: date, membership: list[tuple[int, int]]) -> Quarter:
+def _quarter(weeks: list[CommunityWeekRow], w: date) -> Quarter:
     recent = [_rows(weeks, _week(w, -k)) for k in range(WEEKS)]
     earlier = [_rows(weeks, _week(w, -k)) for k in range(WEEKS, 2 * WEEKS)]
-    now_m, prev_m = membership[-WEEKS:], membership[-2 * WEEKS : -WEEKS]
     return Quarter(
-        joins=sum(j for j, _ in now_m),
-        leaves=sum(x for _, x in now_m),
-        prev_joins=sum(j for j, _ in prev_m),
-        prev_leaves=sum(x for _, x in prev_m),
+        joins=sum(r.joins for r in recent if r),
+        leaves=sum(r.leaves for r in recent if r),
+        prev_joins=sum(r.joins for r in earlier if r),
+        prev_leaves=sum(r.leaves for r in earlier if r),
         avg_active=sum(r.active_members for r in recent if r) / WEEKS,
         prev_avg_active=sum(r.active_members for r in earlier if r) / WEEKS,
         messages=sum(r.messages for r in recent if r),
         prev_messages=sum(r.messages for r in earlier if r),
-        has_previous=any(r is not None for r in earlier) or any(j or x for j, x in prev_m),
+        has_previous=any(r is not None for r in earlier),
     )
 
 
-def _cohorts(sizes: list[int], active: dict[tuple[int, date], int], w: date) -> tuple[Cohort, ...]:
+def _cohorts(rows: dict[tuple[date, date], tuple[int, int]], w: date) -> tuple[Cohort, ...]:
     out = []
-    for index, size in enumerate(sizes):
+    for index in range(COHORTS):
         week = _week(w, index - (COHORTS - 1))
+        size = rows.get((week, week), (0, 0))[1]
         spans = (w - week).days // 7 + 1
-        out.append(Cohort(week, size, tuple(active.get((index, _week(week, k)), 0) for k in range(spans))))
-    return tuple(c for c in out if c.size)
+        active = tuple(rows.get((week, _week(week, k)), (0, 0))[0] for k in range(spans))
+        if size:
+            out.append(Cohort(week, size, active))
+    return tuple(out)
 
 
 Drift = tuple[int, float, int, date | None, int, bool]  # member, baseline/week, days this week, last, quiet, too long

@@ -259,6 +259,8 @@ class CommunityWeekRow:
     messages: int
     replies: int
     reactions: int
+    joins: int = 0  # on the PLATFORM_ALL row: members who joined that (UTC) week
+    leaves: int = 0
 
 
 @dataclass(frozen=True, slots=True)

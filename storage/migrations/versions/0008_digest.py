@@ -1,8 +1,9 @@
-"""digest: per-week analytics tables, question tracking, staff, digest schedule/subscriptions/runs, risk alerts
+"""digest: per-week analytics tables (members, community, channels, ties, cohorts, regulars, newcomers, questions),
+staff, the digest's schedule/subscriptions/runs/watch list, risk alert counts and alerts
 
 Revision ID: 0008
 Revises: 0004
-Create Date: 2026-12-02 03:30:00
+Create Date: 2026-12-02 04:00:00
 """
 
 import sqlalchemy as sa
@@ -26,6 +27,14 @@ def upgrade() -> None:
     sa.Column('reactions', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('community_id', 'week', 'platform', 'channel_id', name=op.f('pk_activity_channel_weekly'))
     )
+    op.create_table('activity_cohort_weekly',
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_week', sa.Date(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('active', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('joined', sa.Integer(), server_default='0', nullable=False),
+    sa.PrimaryKeyConstraint('community_id', 'cohort_week', 'week', name=op.f('pk_activity_cohort_weekly'))
+    )
     op.create_table('activity_community_weekly',
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('week', sa.Date(), nullable=False),
@@ -39,6 +48,8 @@ def upgrade() -> None:
     sa.Column('actions', sa.Integer(), server_default='0', nullable=False),
     sa.Column('reciprocated', sa.Integer(), server_default='0', nullable=False),
     sa.Column('member_replies', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('joins', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('leaves', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('community_id', 'week', 'platform', name=op.f('pk_activity_community_weekly'))
     )
     op.create_table('activity_dirty_weeks',
@@ -63,8 +74,9 @@ def upgrade() -> None:
     sa.Column('newcomers_helped', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('community_id', 'week', 'member_id', name=op.f('pk_activity_member_weekly'))
     )
-    op.create_index('ix_activity_member_weekly_community_id_member_id_week', 'activity_member_weekly',
-                    ['community_id', 'member_id', 'week'], unique=False)
+    with op.batch_alter_table('activity_member_weekly', schema=None) as batch_op:
+        batch_op.create_index('ix_activity_member_weekly_community_id_member_id_week', ['community_id', 'member_id', 'week'], unique=False)
+
     op.create_table('activity_newcomer_ties',
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -73,8 +85,21 @@ def upgrade() -> None:
     sa.Column('first_in_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('community_id', 'member_id', 'other_member_id', name=op.f('pk_activity_newcomer_ties'))
     )
-    op.create_index('ix_activity_newcomer_ties_community_id_first_in_at', 'activity_newcomer_ties',
-                    ['community_id', 'first_in_at'], unique=False)
+    with op.batch_alter_table('activity_newcomer_ties', schema=None) as batch_op:
+        batch_op.create_index('ix_activity_newcomer_ties_community_id_first_in_at', ['community_id', 'first_in_at'], unique=False)
+
+    op.create_table('activity_newcomers',
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('first_post_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('connected_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('community_id', 'member_id', name=op.f('pk_activity_newcomers'))
+    )
+    with op.batch_alter_table('activity_newcomers', schema=None) as batch_op:
+        batch_op.create_index('ix_activity_newcomers_community_id_joined_at', ['community_id', 'joined_at'], unique=False)
+
     op.create_table('activity_questions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -90,9 +115,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_questions'))
     )
     with op.batch_alter_table('activity_questions', schema=None) as batch_op:
-        batch_op.create_index('ix_activity_questions_community_id_at', ['community_id', 'at'], unique=False)
+        batch_op.create_index('ix_activity_questions_community_id_at', ['community_id', 'at', 'replied_at', 'deadline', 'response_seconds'], unique=False)
         batch_op.create_index('ix_activity_questions_community_id_channel_id_member_id_at', ['community_id', 'channel_id', 'member_id', 'at'], unique=False)
 
+    op.create_table('activity_regular_weeks',
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('community_id', 'week', name=op.f('pk_activity_regular_weeks'))
+    )
+    op.create_table('activity_regulars',
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('baseline_days', sa.Integer(), nullable=False),
+    sa.Column('last_day', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('community_id', 'week', 'member_id', name=op.f('pk_activity_regulars'))
+    )
     op.create_table('activity_ties_weekly',
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('week', sa.Date(), nullable=False),
@@ -181,7 +219,7 @@ def upgrade() -> None:
     op.create_index("ix_activity_daily_day_community_id", "activity_daily", ["day", "community_id"], unique=False)
     op.create_index("ix_activity_weekly_week_community_id", "activity_weekly", ["week", "community_id"], unique=False)
     # Before `actions` existed, a rollup row with every counter at zero could only come from feature actions
-    # (an RSVP): keep such members active on those days.
+    # (an RSVP): keep such members active on those days. The week tables fill at the first refresh.
     counters = ("messages", "replies", "questions", "mentions", "reactions", "replies_received")
     zero = " AND ".join(f"{c} = 0" for c in counters)
     for table in ("activity_daily", "activity_weekly"):
@@ -209,15 +247,26 @@ def downgrade() -> None:
     op.drop_table('community_staff')
     op.drop_table('risk_hourly')
     op.drop_table('activity_ties_weekly')
+    op.drop_table('activity_regulars')
+    op.drop_table('activity_regular_weeks')
     with op.batch_alter_table('activity_questions', schema=None) as batch_op:
         batch_op.drop_index('ix_activity_questions_community_id_channel_id_member_id_at')
         batch_op.drop_index('ix_activity_questions_community_id_at')
 
     op.drop_table('activity_questions')
-    op.drop_index('ix_activity_newcomer_ties_community_id_first_in_at', table_name='activity_newcomer_ties')
+    with op.batch_alter_table('activity_newcomers', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_newcomers_community_id_joined_at')
+
+    op.drop_table('activity_newcomers')
+    with op.batch_alter_table('activity_newcomer_ties', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_newcomer_ties_community_id_first_in_at')
+
     op.drop_table('activity_newcomer_ties')
-    op.drop_index('ix_activity_member_weekly_community_id_member_id_week', table_name='activity_member_weekly')
+    with op.batch_alter_table('activity_member_weekly', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_member_weekly_community_id_member_id_week')
+
     op.drop_table('activity_member_weekly')
     op.drop_table('activity_dirty_weeks')
     op.drop_table('activity_community_weekly')
+    op.drop_table('activity_cohort_weekly')
     op.drop_table('activity_channel_weekly')
