@@ -183,7 +183,7 @@ def suggest(
     if d.median_response_seconds is not None and d.median_response_seconds > 4 * 3600 and m.channels:
         busiest = m.channels[0]
         text = t_(
-            "Questions wait {wait} for a first reply: agree who watches {channel} at which hours.",
+            "The median time to a first reply is {wait}: agree who watches {channel} at which hours.",
             wait=Quantity(d.median_response_seconds, "duration"),
             channel=channel_ref(busiest.platform, busiest.channel_id, scopes, channel_names),
         )
@@ -200,8 +200,8 @@ def suggest(
 
     if h.leaves > max(h.joins, 2):
         text = t_(
-            "More members left than joined ({leaves} against {joins}): look at what happened this week and ask one "
-            "or two who left why.",
+            "More members left than joined (left: {leaves}, joined: {joins}): look at what happened this week and "
+            "ask one or two who left why.",
             leaves=h.leaves,
             joins=h.joins,
         )

@@ -23,7 +23,7 @@ def stats_message(
     lines = headline_lines(m.headline, m)
     lines.append(
         t_(
-            "This week so far: {active} active members, {messages} messages.",
+            "This week so far: active members {active} · messages {messages}.",
             active=so_far.active_members if so_far else 0,
             messages=so_far.messages if so_far else 0,
         )

@@ -27,16 +27,16 @@ def change(now: float, before: float) -> Text:
 def quarter_sentence(q: Quarter) -> Text:
     if not q.has_previous:
         return t_(
-            "This quarter (13 weeks): {joins} joined and {leaves} left (net {net}), {active} members active in an "
-            "average week. There is no earlier quarter to compare with yet.",
+            "This quarter (13 weeks): joined {joins}, left {leaves}, net {net}; active members in an average week: "
+            "{active}. There is no earlier quarter to compare with yet.",
             joins=q.joins,
             leaves=q.leaves,
             net=Quantity(q.net, "signed"),
             active=Quantity(q.avg_active, "decimal"),
         )
     return t_(
-        "This quarter {joins} joined and {leaves} left (net {net}, the quarter before: {prev_net}); an average week "
-        "had {active} active members, {active_change} against the quarter before.",
+        "This quarter: joined {joins}, left {leaves}, net {net} (the quarter before: {prev_net}); active members in "
+        "an average week: {active}, {active_change} against the quarter before.",
         joins=q.joins,
         leaves=q.leaves,
         net=Quantity(q.net, "signed"),
@@ -103,7 +103,7 @@ def _engagement(d: Digest, names: dict[str, str]) -> Section:
     for p in m.headline.platforms:
         lines.append(
             t_(
-                "{platform}: {active} active ({change}), {messages} messages",
+                "{platform}: active members {active} ({change}) · messages {messages}",
                 platform=p.platform.capitalize(),
                 active=p.active,
                 change=change(p.active, p.active_prev),
@@ -116,7 +116,7 @@ def _engagement(d: Digest, names: dict[str, str]) -> Section:
             share = c.messages / m.channel_messages if m.channel_messages else 0.0
             lines.append(
                 t_(
-                    "{channel}: {messages} messages ({share}), {change}",
+                    "{channel}: messages {messages} ({share}), {change}",
                     channel=channel_ref(c.platform, c.channel_id, d.scopes, names),
                     messages=c.messages,
                     share=Quantity(share, "percent"),
@@ -168,7 +168,7 @@ def _newcomers(d: Digest) -> Section:
             shares = [Quantity(r, "percent") for r in cohort.retention[1:5]]
             lines.append(
                 t_(
-                    "{week} ({size} joined): {shares}",
+                    "{week} (joined: {size}): {shares}",
                     week=Day(cohort.week, "MMMd"),
                     size=cohort.size,
                     shares=joined(shares) if shares else t_("this week"),
@@ -190,7 +190,7 @@ def drift_line(a: DriftAdvice) -> Text:
         todo = t_("send a personal message")
     last = Day(member.last_active, "MMMd") if member.last_active else t_("not in 4 weeks")
     return t_(
-        "{name}: {baseline} days a week before, {recent} this week; last active {last} → {todo}",
+        "{name}: active days a week before {baseline}, this week {recent}; last active {last} → {todo}",
         name=user(member.person),
         baseline=Quantity(member.baseline, "decimal", 1),
         recent=member.recent_days,
@@ -230,8 +230,8 @@ def _dialogue(d: Digest, names: dict[str, str]) -> Section:
     q, ties = m.dialogue, m.ties
     lines: list[Text] = [
         t_(
-            "Questions: {questions} asked, {answered} answered, {unanswered} without a reply within a day, "
-            "{open} still open.",
+            "Questions asked: {questions} · answered: {answered} · no reply within a day: {unanswered} · still "
+            "open: {open}.",
             questions=q.questions,
             answered=q.answered,
             unanswered=q.unanswered,
@@ -255,8 +255,7 @@ def _dialogue(d: Digest, names: dict[str, str]) -> Section:
         lines.append(t_("Most unanswered in: {channels}", channels=joined(where)))
     lines.append(
         t_(
-            "Member-to-member replies: {share} of {replies} replies (staff left out); {pairs} pairs replied to each "
-            "other.",
+            "Replies between members (staff left out): {share} of {replies}; pairs who replied to each other: {pairs}.",
             share=Quantity(ties.member_share, "percent"),
             replies=ties.replies,
             pairs=ties.reciprocated,
@@ -287,12 +286,12 @@ def _advocates(d: Digest) -> Section:
 
 def _event_line(e: EventLine, timezone: str) -> Text:
     return t_(
-        "{title} · {when} · {going} going, {maybe} maybe{waitlist}",
+        "{title} · {when} · going: {going} · maybe: {maybe}{waitlist}",
         title=e.title,
         when=Moment(e.starts_at, timezone),
         going=e.going,
         maybe=e.maybe,
-        waitlist=tn_(", {count} waiting", ", {count} waiting", e.waitlist) if e.waitlist else "",
+        waitlist=t_(" · waiting list: {count}", count=e.waitlist) if e.waitlist else "",
     )
 
 
@@ -331,7 +330,7 @@ def _satisfaction(d: Digest) -> Section | None:
         )
         lines.append(
             t_(
-                "{kind} “{title}”: {score}{margin}, {responses} answers{trend}",
+                "{kind} “{title}”: {score}{margin} (answers: {responses}){trend}",
                 kind=survey.kind.upper(),
                 title=survey.title,
                 score=score,
@@ -343,7 +342,7 @@ def _satisfaction(d: Digest) -> Section | None:
     for poll in s.polls:
         lines.append(
             t_(
-                "Poll “{title}”: {votes} votes, “{option}” first with {share}",
+                "Poll “{title}”: votes {votes}, first “{option}” with {share}",
                 title=poll.title,
                 votes=poll.votes,
                 option=poll.top_option,
@@ -358,12 +357,12 @@ def _feedback(d: Digest) -> Section | None:
     if f is None:
         return None
     lines: list[Text] = [
-        t_("{new} new items; {waiting} still wait for a reply.", new=f.new_items, waiting=f.awaiting_reply)
+        t_("New items: {new} · waiting for a reply: {waiting}", new=f.new_items, waiting=f.awaiting_reply)
     ]
     for item in f.top_voted[:3]:
         lines.append(
             t_(
-                "#{number} {title}: {votes} votes, {status}",
+                "#{number} {title}: votes {votes}, {status}",
                 number=item.number,
                 title=item.title,
                 votes=item.votes,
