@@ -128,6 +128,8 @@ class SqlActivityRepo:
             async with self.engine.connect() as conn:
                 after = await derived_cursor(conn) or 0
                 upto = (await conn.execute(sa.select(sa.func.coalesce(sa.func.max(_s.id), 0)))).scalar_one()
+            if upto < after:  # the raw table was emptied and its ids started again
+                after = 0
             while after < upto:
                 step = min(upto, after + CHUNK)
                 async with self.engine.begin() as conn:

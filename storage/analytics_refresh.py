@@ -309,11 +309,12 @@ async def _cohorts(conn: AsyncConnection, member_scope: sa.ColumnElement[bool], 
 
 
 async def _regulars(conn: AsyncConnection, ids: list[int], first: date) -> None:
-    """Regulars of every week from `first` on that has activity and no regulars computed yet."""
+    """Regulars of every week from `first` on that has activity and no regulars computed yet (a week with joins
+    only is left to the first read: `SqlMetricsRepo.habits` computes what is missing)."""
     c, r = activity_community_weekly.c, activity_regular_weeks.c
     pending = await conn.execute(
         sa.select(c.community_id, c.week)
-        .where(c.community_id.in_(ids), c.week >= first, c.platform == PLATFORM_ALL)
+        .where(c.community_id.in_(ids), c.week >= first, c.platform == PLATFORM_ALL, c.active_members > 0)
         .where(~sa.exists().where(r.community_id == c.community_id, r.week == c.week))
     )
     for community_id, week in pending.all():

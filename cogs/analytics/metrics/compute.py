@@ -162,7 +162,8 @@ def _person(row: PersonRow) -> Person:
     platforms = tuple(sorted({p for p, _ in row.identities}))
     ref = next((f"{p}:{u}" for p, u in row.identities if p == "discord"), None)
     ref = ref or next((f"{p}:{u}" for p, u in row.identities), None)
-    return Person(row.member_id, row.name or f"#{row.member_id}", ref, platforms)
+    fallback = next((f"{p} user {u}" for p, u in row.identities), f"#{row.member_id}")  # never seen with a name
+    return Person(row.member_id, row.name or fallback, ref, platforms)
 
 
 def _rows(weeks: Collection[CommunityWeekRow], week: date, platform: str = PLATFORM_ALL) -> CommunityWeekRow | None:
