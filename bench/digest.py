@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import resource
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,13 +182,67 @@ async def generate(path: Path, n_members: int, n_messages: int, days: int, seed:
     return {"setup_s": setup, "write_s": ingest, "refresh_s": refresh, "messages": written}
 
 
+async def measure(path: Path, repeat: int = 5) -> dict[str, float]:
+    """The full digest of the last complete week (every metric and section, composed and rendered for Discord and
+    Telegram, without charts), timed wall and CPU; then the charts alone."""
+    from bot.app import build_services
+    from bot.core.clock import FakeClock
+    from bot.discord.render import payloads
+    from bot.telegram.render import html_parts
+    from cogs.analytics.metrics.models import Period
+    from cogs.digest.render import digest_message
+    from config.settings import Settings
+
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{path}", _env_file=None)  # type: ignore[call-arg]
+    services = await build_services(settings, FakeClock(END + timedelta(hours=9)))
+    now = services.clock.now()
+    period = Period.last_complete(now, "UTC")
+    await services.ingest.repo.refresh()  # nothing pending: the bench's writes were folded when generated
+    walls, cpus = [], []
+    message = None
+    for _ in range(repeat):
+        t, c = time.perf_counter(), time.process_time()
+        digest = await services.digest.composer.compose(1, period, now)
+        message = digest_message(digest)
+        payloads(message, "en")
+        html_parts(message, "en")
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    rss_digest = _rss_mb()
+    t = time.perf_counter()
+    rendered = await services.digest.delivery.render(digest, "en")
+    charts = time.perf_counter() - t
+    t = time.perf_counter()
+    await services.digest.delivery.render(digest, "fi")
+    charts_again = time.perf_counter() - t
+    m = digest.metrics
+    await services.engine.dispose()
+    return {
+        "digest_wall_s": sorted(walls)[len(walls) // 2],
+        "digest_wall_min_s": min(walls),
+        "digest_cpu_s": sorted(cpus)[len(cpus) // 2],
+        "charts_first_s": charts,
+        "charts_s": charts_again,
+        "chart_kb": sum(len(a.data) for a in rendered.attachments) / 1024,
+        "wau": m.headline.active,
+        "messages_week": m.headline.messages,
+        "rss_digest_mb": rss_digest,
+        "peak_rss_mb": _rss_mb(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000:1000000:90,100000:10000000:90", help="members:messages:days,…")
     parser.add_argument("--keep", type=Path, default=None, help="keep generated databases here (reused next time)")
+    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)  # one database, in a child
     args = parser.parse_args()
+    if args.measure is not None:
+        print(json.dumps(asyncio.run(measure(args.measure))))
+        return
     folder = args.keep or Path("/tmp/hearth-bench-digest")
     folder.mkdir(parents=True, exist_ok=True)
+    results = []
     for size in args.sizes.split(","):
         n_members, n_messages, days = (int(x) for x in size.split(":"))
         path = folder / f"digest-{n_members}-{n_messages}-{days}.db"
@@ -193,6 +250,26 @@ def main() -> None:
             print(f"generating {n_members:,} members, {n_messages:,} messages over {days} days → {path}")
             stats = asyncio.run(generate(path, n_members, n_messages, days))
             print("  " + "  ".join(f"{k}={v:,.1f}" for k, v in stats.items()))
+        # A fresh process per measurement: its peak RSS is the digest's, not the generator's.
+        child = subprocess.run([sys.executable, __file__, "--measure", str(path)], capture_output=True, text=True)
+        if child.returncode:
+            print(child.stderr)
+            raise SystemExit(child.returncode)
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        results.append((n_members, n_messages, days, result))
+        print(
+            f"{n_members:>7,} members {n_messages:>11,} messages {days:>3} days: "
+            f"digest {result['digest_wall_s']:.3f} s "
+            f"(min {result['digest_wall_min_s']:.3f}, CPU {result['digest_cpu_s']:.3f}) · charts "
+            f"{result['charts_s']:.2f} s ({result['charts_first_s']:.2f} s with the first import) · "
+            f"peak RSS {result['rss_digest_mb']:.0f} MB ({result['peak_rss_mb']:.0f} MB with charts) · "
+            f"week: {result['wau']:,} active, "
+            f"{result['messages_week']:,} messages"
+        )
+    target = [r for r in results if r[0] >= 100_000]
+    if target:
+        ok = all(r[3]["digest_wall_s"] <= 1.0 for r in target)
+        print(f"target: full digest ≤ 1 s at 100,000 members: {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -68,3 +68,15 @@ async def test_private_chat_answers_personal_commands_for_the_console_community(
     assert "group or server" in out[-1]
     await manager.handle("/help")
     assert "/myevents" in out[-1] and "/newevent" not in out[-1]
+
+
+async def test_a_manager_reads_the_digest_in_the_console(services: Services) -> None:
+    manager, out = session(services, "manager")
+    await manager.handle("is anyone here?")
+    await manager.handle("/digest")
+    text = "\n".join(out)
+    assert "Weekly digest" in text and "Three things to do this week" in text
+    assert "(file digest-growth.png" in text  # the chart, saved or described
+    member, out = session(services)
+    await member.handle("/stats")
+    assert "Only a manager" in out[-1]
