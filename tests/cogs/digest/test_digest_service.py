@@ -215,3 +215,25 @@ async def test_one_member_week_renders(services: Services) -> None:
     await s.flush()
     answer = await services.dispatcher.run_text(group(), OWNER, "digest", "")
     assert not answer.error and "1 active member (new)" in texts(answer)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("digest later", "action must be one of"),
+        ("stats now please", "no arguments"),
+        ("atrisk everyone", "no arguments"),
+        ("watchlist purge | scam", "action must be one of"),
+    ],
+)
+async def test_bad_input_to_the_digest_commands_is_explained(services: Services, command: str, expected: str) -> None:
+    name, _, rest = command.partition(" ")
+    answer = await services.dispatcher.run_text(group(), OWNER, name, rest)
+    assert answer.error and expected in texts(answer)
+
+
+async def test_a_moderator_is_not_a_manager_here(services: Services) -> None:
+    await scripted(services)
+    for name in ("stats", "atrisk", "digest"):
+        answer = await services.dispatcher.run_text(group(), caller(uid="13", moderator=True), name, "")
+        assert answer.error and "manager" in texts(answer)
