@@ -218,6 +218,12 @@ def wire_digest(s: Services) -> None:
     s.periodic.append(("digest:due", 3600, delivery.run_due))  # the precise trigger is armed by run_due itself
     s.periodic.append(("risk:flush", 60, risk.flush))
     s.periodic.append(("risk:purge", 24 * 3600, risk.purge))
+    activity = SqlActivityRepo(s.engine)
+
+    async def purge_old_ties() -> None:  # who-replied-to-whom weeks: 26 kept (the weekly totals stay)
+        await activity.purge_ties_before((s.clock.now() - timedelta(weeks=26)).date())
+
+    s.periodic.append(("analytics:ties-retention", 24 * 3600, purge_old_ties))
     s.after_ready.append(risk.load_terms)
     s.after_ready.append(delivery.catch_up)  # a week missed while the bot was down goes out now
     s.before_stop.append(risk.flush)

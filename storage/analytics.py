@@ -32,6 +32,7 @@ from storage.tables import (
     activity_regulars,
     activity_ties_weekly,
     activity_weekly,
+    communities,
     community_members,
     community_staff,
     membership_events,
@@ -256,6 +257,16 @@ class SqlActivityRepo:
         async with self.engine.begin() as conn:
             await conn.execute(sa.delete(activity_questions).where(q.at < cutoff))
         return deleted
+
+    async def purge_ties_before(self, monday: date) -> None:
+        """Who-replied-to-whom weeks are only read for recent weeks (and recomputed after a /link): older ones go,
+        community by community along the primary key. The weekly totals they fed stay."""
+        t = activity_ties_weekly.c
+        async with self.engine.begin() as conn:
+            for community_id in (await conn.execute(sa.select(communities.c.id))).scalars().all():
+                await conn.execute(
+                    sa.delete(activity_ties_weekly).where(t.community_id == community_id, t.week < monday)
+                )
 
 
 class ActivityData:

@@ -3,13 +3,16 @@ answered, in Finnish and Russian; the preview has every section, three actions n
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.app import Services
+from bot.core.clock import FakeClock
 from bot.core.outbound import OutMessage
 from cogs.digest.models import Funnel, FunnelStep
 from storage.tables import digest_subscriptions, digest_watch_terms
-from tests.cogs.digest.script import Script, day
+from tests.cogs.digest.script import WEEK, Script, day
 from tests.cogs.digest.test_metrics import scripted
 from tests.cogs.test_dispatch import texts
 from tests.conftest import caller, group, private
@@ -237,3 +240,39 @@ async def test_a_moderator_is_not_a_manager_here(services: Services) -> None:
     for name in ("stats", "atrisk", "digest"):
         answer = await services.dispatcher.run_text(group(), caller(uid="13", moderator=True), name, "")
         assert answer.error and "manager" in texts(answer)
+
+
+async def test_events_held_in_the_week_appear_with_attendance(services: Services, clock: FakeClock) -> None:
+    await services.dispatcher.run_text(group(), OWNER, "newevent", "Sauna | 2026-03-03 18:00")
+    for uid in ("20", "21"):
+        await services.dispatcher.press(group(), caller(uid=uid), "ev:rsvp:1:going")
+    await services.dispatcher.press(group(), caller(uid="22"), "ev:rsvp:1:maybe")
+    clock.advance(timedelta(days=7))
+    text = texts(await services.dispatcher.run_text(group(), OWNER, "digest", ""))
+    assert "Held this week\nSauna · Tue, Mar 3, 2026 18:00 (UTC) · going: 2 · maybe: 1" in text
+
+
+async def test_old_reply_pairs_are_purged_and_the_weekly_totals_stay(services: Services) -> None:
+    s = Script(services)
+    s.msg("30", day(-70))
+    s.msg("31", day(-70, 11), reply_to="30")
+    s.msg("31", day(1), reply_to="30")
+    await s.flush()
+    await s.metrics()
+    activity = services.ingest.repo
+    await activity.purge_ties_before(WEEK - timedelta(weeks=4))  # type: ignore[attr-defined]
+    import sqlalchemy as sa
+
+    from storage.tables import activity_community_weekly, activity_ties_weekly
+
+    async with services.engine.connect() as conn:
+        weeks = (await conn.execute(sa.select(activity_ties_weekly.c.week))).scalars().all()
+        old = (
+            await conn.execute(
+                sa.select(activity_community_weekly.c.replies).where(
+                    activity_community_weekly.c.week == WEEK - timedelta(weeks=10),
+                    activity_community_weekly.c.platform == "all",
+                )
+            )
+        ).scalar()
+    assert weeks == [WEEK] and old == 1
