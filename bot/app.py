@@ -163,6 +163,7 @@ def wire_analytics(s: Services) -> None:
     s.ingest = ingest
     s.member_data.register(ActivityData())
     s.periodic.append(("activity:flush", s.settings.activity_flush_seconds, s.flush_activity))
+    s.periodic.append(("analytics:refresh", 60, ingest.repo.refresh))  # the digest's week tables, off the hot path
 
 
 def wire_events(s: Services) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.permissions import Role
 from cogs.analytics.models import COUNTERS, ActivityRow, MemberDay
-from storage.analytics_refresh import CHUNK, derived_cursor, fold_raw, refresh_weeks
+from storage.analytics_refresh import CHUNK, derived_cursor, fold_raw, refresh_week_rollups, refresh_weeks
 from storage.db import bulk_write, day_of, exclusive_batch, insert_for, upsert
 from storage.member_data import reassign, rows_json, sum_into
 from storage.tables import (
@@ -95,10 +95,15 @@ async def _add_day_rollups(conn: AsyncConnection, after_id: int) -> None:
 class SqlActivityRepo:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._weeks_dirty_from: date | None = None
+        self._weeks_dirty_from: date | None = None  # week rollups to resum (on the ingestion path)
+        self._tables_dirty_from: date | None = None  # the digest's week tables to recompute (refresh)
         self._weekly_refreshed: float | None = None
         self._started = False  # the first refresh also catches up what a previous run left unrefreshed
         self._refresh_lock = asyncio.Lock()
+
+    def _touched(self, day: date) -> None:
+        self._weeks_dirty_from = min(day, self._weeks_dirty_from or day)
+        self._tables_dirty_from = min(day, self._tables_dirty_from or day)
 
     async def write_batch(self, rows: Sequence[ActivityRow]) -> None:
         if not rows:
@@ -109,23 +114,32 @@ class SqlActivityRepo:
             after_id = (await conn.execute(sa.select(sa.func.coalesce(sa.func.max(_s.id), 0)))).scalar_one()
             await bulk_write(conn, activity_events, EVENT_COLUMNS, rows)
             await _add_day_rollups(conn, after_id)
-        self._weeks_dirty_from = min(first_day, self._weeks_dirty_from or first_day)
+        self._touched(first_day)
         if self._weekly_refreshed is None or time.monotonic() - self._weekly_refreshed >= WEEKLY_EVERY:
-            await self.refresh()
+            await self.refresh_weekly()
 
     async def refresh_weekly(self) -> None:
-        await self.refresh()
+        """Week rollups are the sums of day rollups: recomputed for the weeks touched since the last refresh (at
+        most every WEEKLY_EVERY seconds while ingesting, and before any read) instead of upserted per event — that
+        halves the per-event write cost."""
+        self._weekly_refreshed = time.monotonic()
+        start, self._weeks_dirty_from = self._weeks_dirty_from, None
+        if start is None:
+            return
+        monday = start - timedelta(days=start.weekday())
+        async with self.engine.begin() as conn:
+            await refresh_week_rollups(conn, monday)
 
     async def refresh(self) -> None:
-        """Bring the week tables up to date: week rollups are the sums of day rollups, recomputed for the weeks
-        touched since the last refresh (at most every WEEKLY_EVERY seconds while ingesting, and before any
-        read) instead of upserted per event — that halves the per-event write cost; the member, community,
-        channel and tie weeks and the questions follow (storage/analytics_refresh.py)."""
+        """Everything the digest reads, up to date: the week rollups, then the raw rows since the last fold (channel
+        and tie weeks, questions, newcomers), then the member, community, cohort and regular weeks
+        (storage/analytics_refresh.py). Off the ingestion path: a periodic job runs it every minute, and every
+        read runs it first; its cost follows what arrived since the last run."""
         async with self._refresh_lock:
-            self._weekly_refreshed = time.monotonic()
             if not self._started:
                 self._started = True
                 await self._catch_up_from_earlier_runs()
+            await self.refresh_weekly()
             async with self.engine.connect() as conn:
                 after = await derived_cursor(conn) or 0
                 upto = (await conn.execute(sa.select(sa.func.coalesce(sa.func.max(_s.id), 0)))).scalar_one()
@@ -136,8 +150,7 @@ class SqlActivityRepo:
                 async with self.engine.begin() as conn:
                     await fold_raw(conn, after, step)
                 after = step
-            start = self._weeks_dirty_from
-            self._weeks_dirty_from = None
+            start, self._tables_dirty_from = self._tables_dirty_from, None
             monday = start - timedelta(days=start.weekday()) if start is not None else None
             async with self.engine.begin() as conn:
                 await refresh_weeks(conn, monday)
@@ -151,7 +164,7 @@ class SqlActivityRepo:
                 latest = (await conn.execute(sa.select(sa.func.min(activity_daily.c.day)))).scalar()
         if latest is not None:
             latest = latest if isinstance(latest, date) else date.fromisoformat(str(latest))
-            self._weeks_dirty_from = min(latest, self._weeks_dirty_from or latest)
+            self._touched(latest)
 
     async def record_staff(self, community_id: int, member_id: int, role: Role, at: datetime) -> None:
         """Upsert the member as staff of the community (role and last seen move; first seen stays). A new staff
@@ -205,13 +218,12 @@ class SqlActivityRepo:
             values = {"joined_at": at, "left_at": None} if joined else {"left_at": at}
             await conn.execute(sa.update(community_members).where(where).values(**values))
             await _record_newcomer(conn, community_id, member_id, joined, at)
-        day = at.date()
-        self._weeks_dirty_from = min(day, self._weeks_dirty_from or day)  # joins, leaves and cohorts of that week
+        self._touched(at.date())  # joins, leaves and cohorts of that week
         return joined and before > 0
 
     async def weekly(self, community_id: int) -> list[MemberDay]:
         """Week rollups (`day` holds the Monday), fresh: pending day rollups are summed in first."""
-        await self.refresh()
+        await self.refresh_weekly()
         w = activity_weekly.c
         async with self.engine.connect() as conn:
             rows = await conn.execute(sa.select(activity_weekly).where(w.community_id == community_id).order_by(w.week))

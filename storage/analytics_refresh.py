@@ -59,6 +59,19 @@ def _active(d: Any) -> sa.ColumnElement[bool]:
     return (d.messages > 0) | (d.reactions > 0) | (d.actions > 0)
 
 
+async def refresh_week_rollups(conn: AsyncConnection, monday: date) -> None:
+    """Member × week × platform rollups: the sums of the day rollups of every week from `monday` on."""
+    dialect = conn.dialect.name
+    week = week_of(_d.day, dialect).label("week")
+    keys = ["community_id", "member_id", "week", "platform"]
+    select = (
+        sa.select(_d.community_id, _d.member_id, week, _d.platform, *(sa.func.sum(_d[c]) for c in ROLLUP_COUNTERS))
+        .where(_d.day >= monday)
+        .group_by(_d.community_id, _d.member_id, week, _d.platform)
+    )
+    await conn.execute(replace_upsert(dialect, activity_weekly, keys, ROLLUP_COUNTERS, select))
+
+
 async def refresh_weeks(conn: AsyncConnection, monday: date | None) -> None:
     """Recompute the week tables for every week from `monday` on (the weeks new rows touched), plus the
     community weeks /link merges marked dirty. Run after `fold_raw`: members' weeks read the tie weeks."""
@@ -81,14 +94,6 @@ async def refresh_weeks(conn: AsyncConnection, monday: date | None) -> None:
 
     days = scope(activity_daily, "day")
     week = week_of(_d.day, dialect).label("week")
-
-    keys = ["community_id", "member_id", "week", "platform"]
-    per_platform = (
-        sa.select(_d.community_id, _d.member_id, week, _d.platform, *(sa.func.sum(_d[c]) for c in ROLLUP_COUNTERS))
-        .where(days)
-        .group_by(_d.community_id, _d.member_id, week, _d.platform)
-    )
-    await conn.execute(replace_upsert(dialect, activity_weekly, keys, ROLLUP_COUNTERS, per_platform))
 
     member = (
         sa.select(

@@ -22,6 +22,7 @@ from bot.core.hub import (
     ReactionSeen,
     StaffSeen,
 )
+from bot.core.permissions import Role
 from cogs.analytics.models import ActivityKind, ActivityRow
 from cogs.analytics.ports import ActivityRepo
 from cogs.community.directory import Directory
@@ -53,6 +54,7 @@ class ActivityIngest:
         self._flush_requested = False  # one flush request per full buffer, not one per message
         self.flushed_total = 0
         self._staff_seen: dict[tuple[int, int], tuple[int, date]] = {}  # (community, member) → (role, day written)
+        self._staff_pending: dict[tuple[int, int], tuple[Role, datetime]] = {}
 
     def subscribe(self) -> None:
         """Analytics hears everything: platform activity, joins and leaves, and features' actions."""
@@ -94,15 +96,25 @@ class ActivityIngest:
             )
         )
 
-    async def staff(self, event: StaffSeen) -> None:
-        """Remember who acts as staff (for member-to-member numbers): written when new, when the role changes,
-        and at most once a day otherwise — staff use commands often."""
+    def staff(self, event: StaffSeen) -> None:
+        """Remember who acts as staff (for member-to-member numbers), written with the next flush: when new, when
+        the role changes, and at most once a day otherwise — staff use commands often, and a command never waits
+        for this write."""
         key = (event.community_id, event.member_id)
         day = event.at.date()
         if self._staff_seen.get(key) == (int(event.role), day):
             return
         self._staff_seen[key] = (int(event.role), day)
-        await self.repo.record_staff(event.community_id, event.member_id, event.role, event.at)
+        self._staff_pending[key] = (event.role, event.at)
+
+    async def _write_staff(self) -> None:
+        pending, self._staff_pending = self._staff_pending, {}
+        try:
+            for (community_id, member_id), (role, at) in pending.items():
+                await self.repo.record_staff(community_id, member_id, role, at)
+        except Exception:
+            self._staff_pending.update(pending)
+            raise
 
     @property
     def pending(self) -> int:
@@ -159,6 +171,7 @@ class ActivityIngest:
             batch, self._buffer = self._buffer, []
             resolved, self._resolved = self._resolved, []
             self._flush_requested = False
+            await self._write_staff()
             if not batch and not resolved:
                 return 0
             try:

@@ -217,7 +217,6 @@ def upgrade() -> None:
     op.add_column("activity_weekly", sa.Column("actions", sa.Integer(), server_default="0", nullable=False))
     op.add_column("activity_events", sa.Column("message_id", sa.String(length=32), nullable=True))
     op.create_index("ix_activity_daily_day_community_id", "activity_daily", ["day", "community_id"], unique=False)
-    op.create_index("ix_activity_weekly_week_community_id", "activity_weekly", ["week", "community_id"], unique=False)
     # Before `actions` existed, a rollup row with every counter at zero could only come from feature actions
     # (an RSVP): keep such members active on those days. The week tables fill at the first refresh.
     counters = ("messages", "replies", "questions", "mentions", "reactions", "replies_received")
@@ -227,7 +226,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_activity_weekly_week_community_id", table_name="activity_weekly")
     op.drop_index("ix_activity_daily_day_community_id", table_name="activity_daily")
     with op.batch_alter_table("activity_weekly", schema=None) as batch_op:
         batch_op.drop_column("actions")
