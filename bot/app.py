@@ -93,7 +93,10 @@ class Services:
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
     privacy: PrivacyService = field(init=False)  # set by wire_privacy
-    digest: DigestService = field(init=False)  # set by wire_digest; features add sections: digest.providers
+    digest: DigestService = field(init=False)  # set by wire_digest
+    # Optional digest sections other features provide (cogs/digest/ports.py), set in their wire function in any
+    # order, e.g. `s.digest_sections.funnel = OnboardingFunnel(repo)`.
+    digest_sections: Providers = field(default_factory=Providers)
     exports: ExportService = field(default_factory=ExportService)  # managers' CSVs; features register theirs
     # Features' lifecycle work: periodic jobs (id, seconds, job), after-ready work, before-stop drains.
     periodic: list[tuple[str, float, Work]] = field(default_factory=list)
@@ -205,7 +208,7 @@ def wire_digest(s: Services) -> None:
     metrics = Metrics(SqlMetricsRepo(s.engine, s.ingest.repo))
     repo, risk_repo = SqlDigestRepo(s.engine), SqlRiskRepo(s.engine)
     events = EventsFromRepo(s.reminders.repo)
-    composer = Composer(metrics, s.communities, risk_repo, events, Providers(), s.capabilities)
+    composer = Composer(metrics, s.communities, risk_repo, events, s.digest_sections, s.capabilities)
     delivery = DigestDelivery(repo, composer, s.communities, s.members, s.outbox, s.scheduler, s.clock)
     risk = RiskMonitor(risk_repo, repo, s.directory, s.clock, delivery.send_alert)
     s.digest = DigestService(repo, composer, delivery, metrics, risk, s.communities, s.clock)

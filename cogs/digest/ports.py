@@ -1,10 +1,11 @@
 """What the digest needs: its repository, and the optional sections other features provide.
 
 Optional sections. Features landing on their own branches plug a section in by implementing one of the small
-reader Protocols below and registering it in their wire function in bot/app.py — one line, e.g.
-`s.digest.providers.funnel = OnboardingFunnel(repo)`. A section whose provider is not registered is left out of
-the digest cleanly (the footer says which). Every method gets the community and the digest week's bounds (aware
-UTC, [start, end)) and returns the dataclass from cogs/digest/models.py, or None when it has nothing to say."""
+reader Protocols below and registering it in their wire function in bot/app.py — one line, in any order of
+FEATURES, e.g. `s.digest_sections.funnel = OnboardingFunnel(repo)`. A section whose provider is not registered
+is left out of the digest cleanly (the footer says which). Every method gets the community and the digest week's
+bounds (aware UTC, [start, end)) and returns the dataclass from cogs/digest/models.py, or None when it has nothing
+to say."""
 
 from __future__ import annotations
 

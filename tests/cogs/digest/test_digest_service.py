@@ -70,7 +70,7 @@ async def test_a_registered_funnel_provider_adds_its_section_and_chart(services:
         async def funnel(self, community_id, start, end):  # type: ignore[no-untyped-def]
             return Funnel((FunnelStep(t_("joined"), 10), FunnelStep(t_("first message"), 3)))
 
-    services.digest.providers.funnel = Journey()
+    services.digest_sections.funnel = Journey()
     await scripted(services)
     answer = await services.dispatcher.run_text(group(), OWNER, "digest", "")
     text = texts(answer)
@@ -85,7 +85,7 @@ async def test_a_failing_provider_leaves_its_section_out_and_the_digest_still_co
         async def feedback(self, community_id, start, end):  # type: ignore[no-untyped-def]
             raise RuntimeError("feedback database is down")
 
-    services.digest.providers.feedback = Broken()
+    services.digest_sections.feedback = Broken()
     answer = await services.dispatcher.run_text(group(), OWNER, "digest", "")
     assert not answer.error and "Feedback" not in [str(s.title) for s in answer.messages[0].sections]
 
@@ -194,7 +194,7 @@ async def test_drifting_members_are_invited_to_an_event_matching_their_interests
         async def interests(self, community_id, member_ids):  # type: ignore[no-untyped-def]
             return {chess_player: frozenset({"chess"})}
 
-    services.digest.providers.interests = Interests()
+    services.digest_sections.interests = Interests()
     answer = await services.dispatcher.run_text(group(), OWNER, "atrisk", "")
     text = texts(answer)
     chess = "User 22: active days a week before 2, this week 0; last active Feb 19 → invite to Chess club (Sat, Mar 7)"
