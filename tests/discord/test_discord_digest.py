@@ -111,3 +111,25 @@ async def test_in_a_dm_a_manager_gets_stats_and_a_member_is_refused(
     assert stats.embeds[0]["title"].startswith("Hearth Test · week of")  # the manager stays a manager in private
     refused = await answered(fake, await fake.invoke_slash(None, None, ALICE, "stats", {}))
     assert "Only a manager" in refused and "active" not in refused
+
+
+async def test_the_preview_in_each_language_is_accepted_by_discord(
+    runtime: DiscordRuntime, fake: FakeDiscord, dc_services: Services
+) -> None:
+    await chatter(dc_services)
+    titles = {
+        "en-US": "Weekly digest",
+        "fi": "Viikkokooste",
+        "de": "Wochenzusammenfassung",
+        "ru": "Еженедельная сводка",
+    }
+    for locale, title in titles.items():
+        interaction = await fake.invoke_slash(GUILD, GENERAL, MANAGER, "digest preview", {}, locale=locale)
+        record = await fake.wait_for_callback(interaction, timeout=20)
+        if record.callback_type == 5:
+            await fake.wait_for("POST", r"/webhooks/\d+/[^/]+", timeout=30)
+        assert record.original_id is not None
+        message = fake.messages[record.original_id]
+        assert message.embeds[0]["title"].startswith(title), locale
+        assert message.files and message.files[0].content.startswith(PNG)
+    assert not fake.take_violations()  # every request within Discord's limits

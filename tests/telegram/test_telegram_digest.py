@@ -178,3 +178,21 @@ async def test_a_week_missed_while_down_is_sent_at_start_up(
         assert len(digests_to(tg, OWNER)) == 1
     finally:
         await bot.stop()
+
+
+async def test_the_digest_in_each_language_is_valid_html_within_limits(
+    runtime: TelegramRuntime, tg: FakeTelegram, tg_services: Services
+) -> None:
+    history(tg_services, tg_services.clock.now(), evil=True)
+    await tg_services.hub.drain()
+    await tg_services.ingest.flush()
+    await ask(tg, "/help", user=OWNER)  # the owner belongs to the group: their private chat is about it
+    titles = {"en": "Weekly digest", "fi": "Viikkokooste", "de": "Wochenzusammenfassung", "ru": "Еженедельная сводка"}
+    for count, (language, title) in enumerate(titles.items(), start=1):
+        before = len(tg.calls_to("sendMessage"))
+        tg.push_update(tg.message_update(OWNER, OWNER, "/digest", chat_type="private", language_code=language))
+        await tg.wait_for("sendPhoto", count=count)
+        sent = [c for c in tg.calls_to("sendMessage")[before:] if c.params["chat_id"] == OWNER]
+        assert sent and all(c.ok and len(str(c.params["text"])) <= 4096 for c in sent)
+        assert str(sent[0].params["text"]).startswith(f"<b>{title}"), language
+    assert not tg.take_violations()
