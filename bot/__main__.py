@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +278,21 @@ def export_feedback(ctx: click.Context, community: int | None, out: str, names: 
         writer.writerow(COLUMNS)
         writer.writerows(rows)
     click.echo(f"{path}  {len(rows):,} feedback item{'' if len(rows) == 1 else 's'}")
+
+
+@cli.command()
+@click.option("--community", type=int, default=None, help="Community id (needed when there are several).")
+@click.option("--week", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Any day of the week to report on (default: the last complete week).")  # fmt: skip
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("digest"), show_default=True)
+@click.pass_context
+def digest(ctx: click.Context, community: int | None, week: datetime | None, out: Path) -> None:
+    """Print a community's weekly digest; write its charts (PNG) and numbers (CSV) into a folder."""
+    settings = _settings(ctx)
+    from bot.digest_cli import run_digest
+
+    written = asyncio.run(run_digest(settings, community, week.date() if week else None, out.resolve()))
+    ctx.exit(0 if written else 1)
 
 
 def main() -> None:

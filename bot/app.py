@@ -27,15 +27,25 @@ from bot.core.hub import (
     MemberJoined,
     MemberLeft,
     MembersMerged,
+    MessageSeen,
     PlatformReachable,
 )
 from bot.core.outbound import Messenger
 from bot.platform import Connector, PlatformDeps, PlatformRuntime
 from bot.scheduler import ApsScheduler
 from cogs.analytics.ingest import ActivityIngest
+from cogs.analytics.metrics.compute import Metrics
 from cogs.community import commands as community_commands
 from cogs.community.directory import Directory
 from cogs.community.service import CommunityService
+from cogs.digest import commands as digest_commands
+from cogs.digest.compose import Composer
+from cogs.digest.delivery import DigestDelivery
+from cogs.digest.events import EventsFromRepo
+from cogs.digest.models import RiskSignal
+from cogs.digest.ports import Providers
+from cogs.digest.risk import RiskMonitor
+from cogs.digest.service import DigestService
 from cogs.dispatch.dispatcher import Dispatcher
 from cogs.events import commands as event_commands
 from cogs.events.models import EventCreated
@@ -65,9 +75,12 @@ from cogs.privacy.exports import ExportService
 from cogs.privacy.service import PrivacyService
 from config.settings import Settings
 from storage.analytics import ActivityData, SqlActivityRepo
+from storage.analytics_exports import analytics_exports
+from storage.analytics_metrics import SqlMetricsRepo
 from storage.community import SqlCommunityRepo
 from storage.cursors import SqlCursorRepo
 from storage.db import create_engine, migrate
+from storage.digest import DigestData, SqlDigestRepo, SqlRiskRepo
 from storage.events import EventsData, SqlEventRepo
 from storage.exports import (
     ActivityExport,
@@ -115,6 +128,10 @@ class Services:
     events: EventService = field(init=False)  # set by wire_events
     reminders: ReminderService = field(init=False)  # set by wire_events
     privacy: PrivacyService = field(init=False)  # set by wire_privacy
+    digest: DigestService = field(init=False)  # set by wire_digest
+    # Optional digest sections other features provide (cogs/digest/ports.py), set in their wire function in any
+    # order, e.g. `s.digest_sections.funnel = OnboardingFunnel(repo)`.
+    digest_sections: Providers = field(default_factory=Providers)
     exports: ExportService = field(default_factory=ExportService)  # managers' CSVs; features register theirs
     polls: PollService = field(init=False)  # set by wire_polls
     surveys: SurveyService = field(init=False)  # set by wire_polls
@@ -196,9 +213,11 @@ def wire_analytics(s: Services) -> None:
 
     ingest.on_full = flush_when_full
     ingest.subscribe()
+    s.dispatcher.hub = s.hub  # staff callers (StaffSeen) reach analytics
     s.ingest = ingest
     s.member_data.register(ActivityData())
     s.periodic.append(("activity:flush", s.settings.activity_flush_seconds, s.flush_activity))
+    s.periodic.append(("analytics:refresh", 60, ingest.repo.refresh))  # the digest's week tables, off the hot path
 
 
 def wire_events(s: Services) -> None:
@@ -311,6 +330,35 @@ def wire_feedback(s: Services) -> None:
     s.periodic.append(("feedback:drafts", 3600, lambda: s.feedback.service.purge_drafts(s.clock.now())))
 
 
+def wire_digest(s: Services) -> None:
+    metrics = Metrics(SqlMetricsRepo(s.engine, s.ingest.repo))
+    repo, risk_repo = SqlDigestRepo(s.engine), SqlRiskRepo(s.engine)
+    events = EventsFromRepo(s.reminders.repo)
+    composer = Composer(metrics, s.communities, risk_repo, events, s.digest_sections, s.capabilities)
+    delivery = DigestDelivery(repo, composer, s.communities, s.members, s.outbox, s.scheduler, s.clock)
+    risk = RiskMonitor(risk_repo, repo, s.directory, s.clock, delivery.send_alert)
+    s.digest = DigestService(repo, composer, delivery, metrics, risk, s.communities, s.clock)
+    digest_commands.register(s.registry, s.digest)
+    s.member_data.register(DigestData())
+    for export in analytics_exports(s.engine):
+        s.exports.register(export)
+    s.hub.subscribe(MessageSeen, risk.on_message)  # watch-list terms, in memory
+    s.hub.subscribe(MemberLeft, risk.on_leave)
+    s.hub.subscribe(RiskSignal, risk.on_signal)  # reports, automod hits, negative feedback from their features
+    s.periodic.append(("digest:due", 3600, delivery.run_due))  # the precise trigger is armed by run_due itself
+    s.periodic.append(("risk:flush", 60, risk.flush))
+    s.periodic.append(("risk:purge", 24 * 3600, risk.purge))
+    activity = SqlActivityRepo(s.engine)
+
+    async def purge_old_ties() -> None:  # who-replied-to-whom weeks: 26 kept (the weekly totals stay)
+        await activity.purge_ties_before((s.clock.now() - timedelta(weeks=26)).date())
+
+    s.periodic.append(("analytics:ties-retention", 24 * 3600, purge_old_ties))
+    s.after_ready.append(risk.load_terms)
+    s.after_ready.append(delivery.catch_up)  # a week missed while the bot was down goes out now
+    s.before_stop.append(risk.flush)
+
+
 FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_analytics,
     wire_help,
@@ -322,6 +370,7 @@ FEATURES: tuple[Callable[[Services], None], ...] = (
     wire_polls,
     wire_moderation,
     wire_feedback,
+    wire_digest,
 )
 
 

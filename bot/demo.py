@@ -11,21 +11,32 @@ from typing import Any
 import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from bot.app import build_services
 from bot.console.repl import SCOPE_ID
 from bot.core.commands import Caller, Place
-from bot.core.i18n import format_number, format_share
 from bot.core.identity import Platform, PlatformId
 from bot.core.permissions import PlatformFacts
 from bot.core.targets import Target
-from cogs.analytics.headline import headline
+from bot.digest_cli import show_digest
 from cogs.analytics.models import MembershipSeen, MessageSeen, ReactionSeen
+from cogs.digest.ports import ChannelNames
 from config.settings import Settings
-from storage.tables import activity_daily, activity_events, activity_weekly, community_links, membership_events
+from storage.tables import community_links, metadata
 
 CONSOLE_SCOPE = SCOPE_ID  # the console community joins the demo community
+KEEP = {"community_links", "community_members", "digest_settings", "digest_subscriptions", "digest_watch_terms"}
+DISCORD_CHANNELS = ("900000000000000101", "900000000000000102", "900000000000000103", "900000000000000104")
+CHANNEL_NAMES = dict(zip(DISCORD_CHANNELS, ("#general", "#help", "#showcase", "#random"), strict=True))
+
+
+class DemoChannelNames:
+    """What the Discord adapter would tell from its cache: the demo guild's channel names."""
+
+    def channel_name(self, channel_id: str) -> str | None:
+        return CHANNEL_NAMES.get(channel_id)
+
+
 DEMO_SCOPES = (("discord", "900000000000000001", "Hearth Demo"), ("telegram", "-1009000000001", "Hearth Demo chat"))
 
 
@@ -46,8 +57,9 @@ async def _wipe_demo(services: object) -> None:
             .scalars()
             .all()
         )
-        for table in (activity_events, activity_daily, activity_weekly, membership_events):
-            await conn.execute(sa.delete(table).where(table.c.community_id.in_(ids)))
+        for table in metadata.sorted_tables:  # the history of every feature, never the community itself
+            if "community_id" in table.c and table.name not in KEEP:
+                await conn.execute(sa.delete(table).where(table.c.community_id.in_(ids)))
 
 
 async def _demo_events(services: Any, member_uids: list[str], now: datetime) -> list[str]:
@@ -125,7 +137,23 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
             )
         )
 
-    total_days = days
+    services.capabilities.provide("discord", ChannelNames, DemoChannelNames())
+    names = {p[0]: p[8] for p in people}
+    # The three busiest early members help run the community (moderators and managers).
+    staff = sorted((p for p in people if p[4] == start), key=lambda p: -p[5] * p[6])[:3]
+    for uid, platform, scope, title, *_rest in staff:
+        facts = PlatformFacts(can_moderate=True, can_manage=True)
+        place = Place(Platform(platform), scope, title, Target.channel(platform, scope))
+        await services.dispatcher.run_text(
+            place, Caller(PlatformId(Platform(platform), uid), uid, "en", facts), "help", ""
+        )
+    shy = people[member_count // 2]  # one member opted out of analytics: counted, never named
+    shy_place = Place(Platform(shy[1]), shy[2], shy[3], Target.channel(shy[1], shy[2]))
+    await services.dispatcher.run_text(
+        shy_place, Caller(PlatformId(Platform(shy[1]), shy[0]), shy[8], "en"), "privacy", "optout"
+    )
+
+    message_ids = iter(range(10**17, 10**18))
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -133,74 +161,97 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
         TimeRemainingColumn(),
         console=console,
     ) as progress:
-        task = progress.add_task("Building 90 days of history", total=total_days)
-        for uid, platform, scope, title, joined, *_rest in people:
-            if joined > start:
-                await services.ingest.membership(MembershipSeen(platform, scope, title, uid, None, joined, True))
-        for d in range(total_days):
+        task = progress.add_task(f"Building {days} days of history", total=days)
+        for d in range(days):
             day_start = start + timedelta(days=d)
+            for uid, platform, scope, title, joined, *_habit, name in people:
+                if joined > start and day_start <= joined < day_start + timedelta(days=1):
+                    await services.ingest.membership(MembershipSeen(platform, scope, title, uid, name, joined, True))
             weekday_factor = 0.7 if day_start.weekday() >= 5 else 1.0
-            recent: dict[str, list[str]] = {"discord": [], "telegram": []}
-            for uid, platform, scope, title, joined, rate, activity, quits, name in people:
+            recent: dict[str, list[tuple[str, str, bool]]] = {"discord": [], "telegram": []}
+            slots = []  # the day's messages in time order: anyone may answer anyone who spoke before them
+            for person in people:
+                uid, platform, scope, title, joined, rate, activity, quits, name = person
                 if day_start < joined or (quits and day_start > quits):
                     continue
                 fading = 0.5 if quits and (quits - day_start).days < 14 else 1.0
                 if rng.random() > activity * weekday_factor * fading:
                     continue
                 for _ in range(max(1, math.ceil(rng.expovariate(1 / max(rate, 0.2))))):
-                    at = day_start + timedelta(seconds=rng.uniform(8 * 3600, 23 * 3600))
-                    pool = recent[platform]
-                    reply_to = rng.choice(pool) if pool and rng.random() < 0.35 else None
-                    services.ingest.message(
-                        MessageSeen(
-                            platform,
-                            scope,
-                            title,
-                            f"c{rng.randint(1, 4)}",
-                            uid,
-                            name,
-                            at,
-                            reply_to_user_id=reply_to if reply_to != uid else None,
-                            is_question=rng.random() < 0.12,
-                            length_bucket=rng.randint(0, 4),
-                        )
+                    slots.append((day_start + timedelta(seconds=rng.uniform(8 * 3600, 23 * 3600)), person))
+            for at, (uid, platform, scope, title, _joined, _rate, _activity, _quits, name) in sorted(slots):
+                pool = recent[platform]
+                questions = [p for p in pool if p[2] and p[0] != uid]
+                target = None
+                if questions and rng.random() < 0.3:  # questions draw replies
+                    target = rng.choice(questions)
+                elif pool and rng.random() < 0.3:
+                    target = rng.choice(pool)
+                own_channel = rng.choice(DISCORD_CHANNELS) if platform == "discord" else scope
+                channel = target[1] if target else own_channel
+                question = rng.random() < 0.12
+                services.ingest.message(
+                    MessageSeen(
+                        platform,
+                        scope,
+                        title,
+                        channel,
+                        uid,
+                        name,
+                        at,
+                        reply_to_user_id=target[0] if target and target[0] != uid else None,
+                        is_question=question,
+                        length_bucket=rng.randint(0, 4),
+                        message_id=str(next(message_ids)),
                     )
-                    pool.append(uid)
-                    if len(pool) > 30:
-                        pool.pop(0)
-                    if pool and rng.random() < 0.25:
-                        services.ingest.reaction(
-                            ReactionSeen(platform, scope, title, "c1", rng.choice(pool), None, at, author_user_id=uid)
+                )
+                pool.append((uid, channel, question))
+                if len(pool) > 30:
+                    pool.pop(0)
+                if rng.random() < 0.25:
+                    fan = rng.choice(pool)[0]
+                    if fan != uid:
+                        reaction = ReactionSeen(
+                            platform, scope, title, channel, fan, names[fan], at, author_user_id=uid
                         )
-                if quits and quits <= day_start + timedelta(days=1) and quits > day_start:
+                        services.ingest.reaction(reaction)
+            for uid, platform, scope, title, _joined, _rate, _activity, quits, _name in people:
+                if quits and day_start < quits <= day_start + timedelta(days=1):
                     await services.ingest.membership(MembershipSeen(platform, scope, title, uid, None, quits, False))
             await services.ingest.flush()
             progress.advance(task)
 
-    rows = await services.ingest.repo.daily(community.id)  # type: ignore[attr-defined]
-    h = headline(rows, (now - timedelta(days=1)).date())
-    joins, leaves = await services.ingest.repo.membership_counts(community.id, start)  # type: ignore[attr-defined]
-    loc = settings.locale
-    table = Table(title=f"Hearth Demo — last {days} days", show_header=False)
-    wow = (h.wau - h.wau_previous) / h.wau_previous if h.wau_previous else 0.0
-    for label, value in (
-        ("Messages", format_number(h.messages, loc)),
-        (
-            "  on Discord / Telegram",
-            f"{format_number(h.messages_by_platform.get('discord', 0), loc)} / "
-            f"{format_number(h.messages_by_platform.get('telegram', 0), loc)}",
-        ),
-        ("Members who took part", format_number(h.members_active_ever, loc)),
-        ("Joined / left", f"{format_number(joins, loc)} / {format_number(leaves, loc)} (net {joins - leaves:+d})"),
-        ("Weekly active (WAU)", f"{format_number(h.wau, loc)} ({wow:+.0%} week over week)"),
-        ("Monthly active (MAU, 28 days)", format_number(h.mau, loc)),
-        ("Daily active, mean of 28 days", format_number(round(h.dau_mean, 1), loc)),
-        ("Stickiness (DAU / MAU)", format_share(h.stickiness, loc)),
-    ):
-        table.add_row(label, value)
-    console.print(table)
     titles = await _demo_events(services, [p[0] for p in people], now)
-    console.print(f"Upcoming events with RSVPs: {', '.join(titles)} (try /events in the console)")
+    held = await _held_event(services, community.id, [p[0] for p in people], now)
+    console.print(f"Events: {held} last week; upcoming, with RSVPs: {', '.join(titles)} (try /events in the console)")
+    console.print()
+    out = settings.data_dir / "demo-digest"
+    written = await show_digest(services, console, community.id, None, out, settings.locale)
+    console.print(f"Charts and numbers: {', '.join(str(p) for p in written)}")
     console.print(f"Database: {settings.resolved_database_url}")
-    console.print("Next: [bold]hearth console[/bold] to try the commands against this database.")
+    console.print(
+        "Next: [bold]hearth console --as manager[/bold] and /digest, /stats, /atrisk — or "
+        "[bold]hearth digest[/bold] for this report again."
+    )
     await services.engine.dispose()
+
+
+async def _held_event(services: Any, community_id: int, member_uids: list[str], now: datetime) -> str:
+    """An event held last week (past events cannot be created by command), answered by some demo members."""
+    from cogs.events.models import NewEvent, RsvpStatus
+    from cogs.events.recurrence import Recurrence
+
+    title = "Community call"
+    when = now - timedelta(days=now.weekday() + 4, hours=now.hour - 18)  # last week's Thursday 18:00
+    event = await services.reminders.repo.create(
+        NewEvent(community_id, title, "Made by hearth demo", "Online", when, timedelta(hours=1), "UTC", None,
+                 Recurrence.NONE, 1, (), None, Target.channel("console", "general"), 1),
+        when - timedelta(days=7),
+    )  # fmt: skip
+    ids = await services.directory.member_ids(
+        [("discord", u, None) for u in random.Random(5).sample(member_uids, 30)], now
+    )
+    async with services.reminders.repo.rsvp_transaction(event.id) as tx:
+        for i, member_id in enumerate(ids.values()):
+            await tx.set(member_id, RsvpStatus.MAYBE if i % 5 == 0 else RsvpStatus.GOING, when - timedelta(days=2))
+    return title

@@ -4,10 +4,11 @@ jobs are rebuilt from them at start-up with stable ids (`<feature>:<row id>`).""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -56,7 +57,7 @@ class ApsScheduler:
         # A one-shot job often re-arms its own id while still running (the next reminder); APScheduler
         # counts instances per id and would silently skip the new run at max_instances=1.
         self._aps.add_job(
-            job,
+            _awaited(job),
             DateTrigger(run_date=when),
             id=job_id,
             replace_existing=True,
@@ -66,7 +67,7 @@ class ApsScheduler:
 
     def every(self, job_id: str, seconds: float, job: Job) -> None:
         self._aps.add_job(
-            job, IntervalTrigger(seconds=seconds), id=job_id, replace_existing=True, misfire_grace_time=None
+            _awaited(job), IntervalTrigger(seconds=seconds), id=job_id, replace_existing=True, misfire_grace_time=None
         )
 
     def cancel(self, job_id: str) -> None:
@@ -78,3 +79,17 @@ class ApsScheduler:
 
     def wakeup(self) -> None:
         self._aps.wakeup()
+
+
+def _awaited(job: Job) -> Callable[[], Coroutine[Any, Any, object]]:
+    """APScheduler awaits only coroutine *functions*; a lambda or bound partial that returns a coroutine would
+    be called and its coroutine dropped unawaited (the work silently never done). Every job runs through this."""
+    if inspect.iscoroutinefunction(job):
+        return job  # type: ignore[return-value]
+
+    async def run() -> object:
+        result = job()
+        return await result if inspect.isawaitable(result) else result
+
+    run.__qualname__ = getattr(job, "__qualname__", "job")
+    return run

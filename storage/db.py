@@ -104,6 +104,18 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def insert_for(dialect: str) -> Any:
+    """The dialect's INSERT construct (it has `on_conflict_do_update` / `excluded`) for upserts the helpers below
+    do not cover."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def upsert(
     conn_dialect: str,
     table: sa.Table,

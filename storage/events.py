@@ -162,6 +162,21 @@ class SqlEventRepo:
         async with self.engine.connect() as conn:
             return [_event(r) for r in await conn.execute(query)]
 
+    async def held(self, community_id: int, start: datetime, end: datetime, limit: int = 20) -> list[Event]:
+        query = (
+            sa.select(events)
+            .where(
+                events.c.community_id == community_id,
+                events.c.status == EventStatus.SCHEDULED.value,
+                events.c.starts_at >= start,
+                events.c.starts_at < end,
+            )
+            .order_by(events.c.starts_at, events.c.id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [_event(r) for r in await conn.execute(query)]
+
     async def for_member(self, member_id: int, now: datetime) -> list[tuple[Event, RsvpStatus]]:
         query = (
             sa.select(events, event_rsvps.c.status.label("rsvp"))

@@ -24,11 +24,15 @@ def hearth(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
     )
 
 
-def test_demo_builds_history_and_prints_headline_numbers(tmp_path: Path, database: Database) -> None:
+def test_demo_builds_history_and_prints_its_weekly_digest(tmp_path: Path, database: Database) -> None:
     env = {"HEARTH_DATABASE_URL": database.url}
     done = hearth("demo", "--members", "40", "--days", "14", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
-    assert "Weekly active (WAU)" in done.stdout and "Stickiness" in done.stdout
+    assert "Weekly digest · Hearth Demo" in done.stdout and "Three things to do this week" in done.stdout
+    folder = tmp_path / "data" / "demo-digest"
+    assert (folder / "digest-growth.png").read_bytes().startswith(b"\x89PNG")
+    assert (folder / "digest-metrics.csv").read_text().startswith("section,metric,week,platform,value")
+    assert "digest-metrics.csv" in done.stdout.replace("\n", "")  # says where
     [(messages,)] = fetch_all(database.url, "SELECT sum(messages) FROM activity_daily")
     assert messages > 0
     again = hearth("demo", "--members", "40", "--days", "14", cwd=tmp_path, env=env)
@@ -55,3 +59,17 @@ def test_export_writes_the_demo_communitys_csvs(tmp_path: Path, database: Databa
     assert "member-" in (tmp_path / "out" / "members.csv").read_text()
     missing = hearth("export", "--community", "99", cwd=tmp_path, env=env)
     assert missing.returncode == 1 and "No community 99" in missing.stdout
+
+
+def test_digest_prints_the_report_and_writes_charts_and_numbers(tmp_path: Path) -> None:
+    assert hearth("demo", "--members", "30", "--days", "21", cwd=tmp_path).returncode == 0
+    done = hearth("digest", "--out", "report", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Weekly digest" in done.stdout and "How to read these numbers" in done.stdout
+    rows = (tmp_path / "report" / "digest-metrics.csv").read_text().splitlines()
+    assert rows[0] == "section,metric,week,platform,value" and any(r.startswith("headline,active,") for r in rows)
+    assert (tmp_path / "report" / "digest-growth.png").read_bytes().startswith(b"\x89PNG")
+    missing = hearth("digest", "--community", "99", cwd=tmp_path)
+    assert missing.returncode == 1 and "No community 99" in missing.stdout
+    bad_week = hearth("digest", "--week", "last tuesday", cwd=tmp_path)
+    assert bad_week.returncode == 2 and "--week" in bad_week.stderr

@@ -98,3 +98,19 @@ async def test_a_job_may_re_arm_its_own_id_while_running() -> None:
         await _settle()
         scheduler.shutdown()
     assert fired == [T0 + timedelta(hours=1), T0 + timedelta(hours=2)]
+
+
+async def test_a_job_that_returns_a_coroutine_is_awaited_not_dropped() -> None:
+    # Seen: a lambda returning a coroutine was scheduled every hour and its work never ran.
+    done = asyncio.Event()
+
+    async def work() -> None:
+        done.set()
+
+    scheduler = ApsScheduler()
+    scheduler.start()
+    try:
+        scheduler.at("t:1", datetime.now(UTC), lambda: work(), grace_seconds=60)
+        await asyncio.wait_for(done.wait(), 10)
+    finally:
+        await scheduler.stop()

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
+from bot.core.permissions import Role
+
 log = logging.getLogger(__name__)
 
 E = TypeVar("E")
@@ -185,6 +187,7 @@ class ActivityRow(NamedTuple):
     mention_count: int
     is_question: bool
     length_bucket: int
+    message_id: str | None = None  # the platform's message id, kept for question-like messages only (links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,17 @@ class ActivityWritten:
     `ActivityRow._make(row)` names one where a subscriber needs it."""
 
     rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSeen:
+    """A caller resolved as moderator or manager of a community (the dispatcher publishes it): analytics keeps
+    who is staff, so member-to-member numbers can leave staff out."""
+
+    community_id: int
+    member_id: int
+    role: Role
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

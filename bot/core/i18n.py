@@ -13,13 +13,13 @@ import logging
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton, format_time, format_timedelta
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -196,8 +196,72 @@ class UserRef:
         return self.name
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """A channel named in a message: Discord renders a clickable `<#id>`; elsewhere it is its name."""
+
+    platform: str
+    channel_id: str
+    name: str
+
+    def render(self, locale: str) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A message named in a message: a link where the platform has one (Discord; Telegram supergroups), else the
+    label. `scope_id` is the guild / chat the message is in, when known."""
+
+    platform: str
+    scope_id: str | None
+    channel_id: str
+    message_id: str
+    label: str
+
+    def render(self, locale: str) -> str:
+        return self.label
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number shown the reader's way. Styles: "decimal" (`digits` after the point), "percent" (0.25 → 25 %),
+    "signed" (+3, −2), "signed_percent" (+12 %), "duration" (seconds → "2 hours", rounded to the largest unit)."""
+
+    value: float
+    style: str = "decimal"
+    digits: int = 0
+
+    def render(self, locale: str) -> str:
+        loc = locale if locale in LOCALES else DEFAULT_LOCALE
+        if self.style == "percent":
+            return format_percent(self.value, locale=loc, format="#,##0%" if not self.digits else "#,##0.#%")
+        if self.style == "signed_percent":
+            shown = format_percent(abs(self.value), locale=loc, format="#,##0%")
+            return ("+" if self.value >= 0 else "−") + shown
+        if self.style == "signed":
+            shown = format_decimal(abs(round(self.value, self.digits)), locale=loc)
+            return ("+" if self.value >= 0 else "−") + shown
+        if self.style == "duration":
+            return format_timedelta(timedelta(seconds=self.value), locale=loc, threshold=1.5)
+        pattern = "#,##0" + ("." + "#" * self.digits if self.digits else "")
+        return format_decimal(round(self.value, self.digits), format=pattern, locale=loc)
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A calendar date in the reader's language: "Mar 2, 2026", "2.3.2026" (`skeleton` is a Babel skeleton)."""
+
+    day: date
+    skeleton: str = "yMMMd"
+
+    def render(self, locale: str) -> str:
+        loc = locale if locale in LOCALES else DEFAULT_LOCALE
+        return format_skeleton(self.skeleton, self.day, locale=loc)
+
+
 def format_value(value: Any, locale: str) -> str:
-    if isinstance(value, UserRef):
+    if isinstance(value, UserRef | ChannelRef | MessageRef | Quantity | Day):
         return value.render(locale)
     if isinstance(value, Moment):
         return value.render(locale)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.core.i18n import Moment, Text, UserRef, format_value, translate
+from bot.core.i18n import ChannelRef, MessageRef, Moment, Text, UserRef, format_value, translate
 from bot.core.targets import Target
 
 
@@ -85,6 +85,28 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Field:
+    """A named value inside a Section: a Discord embed field; elsewhere a bold name, then the value."""
+
+    name: Text
+    value: Text
+    inline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled block of a structured message (a report, a digest). Discord shows each section as an embed (the
+    image named here inside it); Telegram and the console as a bold heading and its lines. A long message is split
+    between sections, never inside one unless a section alone is too long."""
+
+    title: Text | None = None
+    lines: tuple[Text, ...] = ()
+    fields: tuple[Field, ...] = ()
+    footer: Text | None = None
+    image: str | None = None  # filename of one of the message's image attachments
+
+
+@dataclass(frozen=True, slots=True)
 class OutMessage:
     """A message in neutral form. `lines` are joined with newlines; each is translated in the reader's
     locale. Markup inside templates: `**bold**` only; every param value is escaped by the adapter."""
@@ -98,6 +120,7 @@ class OutMessage:
     title: Text | None = None
     private: bool = False  # must never appear in a shared chat (link codes): Telegram sends it by DM
     select: Select | None = None  # a pick-several menu after the buttons
+    sections: tuple[Section, ...] = ()  # a structured message: rendered after `lines`
 
     @classmethod
     def of(cls, *lines: Text, ephemeral: bool = False, **kw: object) -> OutMessage:
@@ -113,10 +136,56 @@ class OutMessage:
         """Translate every line, escape params with the platform escaper, turn `**x**` into platform bold.
         `native` lets a platform render special values (Moment, UserRef) its own way — Discord timestamps,
         real mentions; it returns None to fall back to plain, escaped text. Its output is not escaped."""
+        blocks = self.render_blocks(locale, escape, bold, native)
+        return "\n\n".join(b for b in blocks if b) if self.sections else blocks[0]
+
+    def render_blocks(
+        self,
+        locale: str,
+        escape: Callable[[str], str],
+        bold: Callable[[str], str],
+        native: Callable[[object, str], str | None] | None = None,
+    ) -> list[str]:
+        """The title and lines as the first block, then one block per section: where a platform that splits long
+        text may cut."""
         parts = [_render_markup(line, locale, escape, bold, native) for line in self.lines]
         if self.title is not None:
             parts.insert(0, bold(escape(self.title.render(locale))))
-        return "\n".join(parts)
+        blocks = ["\n".join(parts)]
+        for section in self.sections:
+            blocks.append(render_section(section, locale, escape, bold, native))
+        return blocks
+
+
+def render_section(
+    section: Section,
+    locale: str,
+    escape: Callable[[str], str],
+    bold: Callable[[str], str],
+    native: Callable[[object, str], str | None] | None = None,
+) -> str:
+    """A section as text: bold title, lines, fields (bold name, value), footer."""
+    out: list[str] = []
+    if section.title is not None:
+        out.append(bold(_render_markup(section.title, locale, escape, lambda s: s, native)))
+    out += [_render_markup(line, locale, escape, bold, native) for line in section.lines]
+    for field in section.fields:
+        out.append(bold(_render_markup(field.name, locale, escape, lambda s: s, native)))
+        out.append(_render_markup(field.value, locale, escape, bold, native))
+    if section.footer is not None:
+        out.append(_render_markup(section.footer, locale, escape, bold, native))
+    return "\n".join(out)
+
+
+def render_markup(
+    text: Text,
+    locale: str,
+    escape: Callable[[str], str],
+    bold: Callable[[str], str],
+    native: Callable[[object, str], str | None] | None = None,
+) -> str:
+    """One Text in platform markup: the template escaped and `**bold**` applied, params escaped (or native)."""
+    return _render_markup(text, locale, escape, bold, native)
 
 
 def _render_markup(
@@ -155,7 +224,7 @@ def _render_markup(
 def _native_or_plain(
     value: object, locale: str, escape: Callable[[str], str], native: Callable[[object, str], str | None] | None
 ) -> str:
-    if native is not None and isinstance(value, Moment | UserRef):
+    if native is not None and isinstance(value, Moment | UserRef | ChannelRef | MessageRef):
         shown = native(value, locale)
         if shown is not None:
             return shown

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from bot.core.i18n import Moment, Text, UserRef
-from bot.core.outbound import Attachment, Button, ButtonStyle, MentionPolicy, OutMessage, Select, SelectOption
+from bot.core.i18n import ChannelRef, Day, MessageRef, Moment, Quantity, Text, UserRef
+from bot.core.outbound import (
+    Attachment,
+    Button,
+    ButtonStyle,
+    Field,
+    MentionPolicy,
+    OutMessage,
+    Section,
+    Select,
+    SelectOption,
+)
 
 
 def _value(v: Any) -> Any:
@@ -18,6 +28,14 @@ def _value(v: Any) -> Any:
         return {"$texts": [_text(t) for t in v]}
     if isinstance(v, UserRef):
         return {"$user": [v.user_id, v.name]}
+    if isinstance(v, ChannelRef):
+        return {"$channel": [v.platform, v.channel_id, v.name]}
+    if isinstance(v, Quantity):
+        return {"$q": [v.value, v.style, v.digits]}
+    if isinstance(v, Day):
+        return {"$day": [v.day.isoformat(), v.skeleton]}
+    if isinstance(v, MessageRef):
+        return {"$msg": [v.platform, v.scope_id, v.channel_id, v.message_id, v.label]}
     if isinstance(v, Moment):
         return {"$moment": [v.at.isoformat(), v.timezone, v.reader_timezone]}
     if isinstance(v, datetime):
@@ -37,6 +55,15 @@ def _unvalue(v: Any) -> Any:
             return tuple(_untext(t) for t in v["$texts"])
         if "$user" in v:
             return UserRef(*v["$user"])
+        if "$channel" in v:
+            return ChannelRef(*v["$channel"])
+        if "$q" in v:
+            return Quantity(*v["$q"])
+        if "$day" in v:
+            day, skeleton = v["$day"]
+            return Day(date.fromisoformat(day), skeleton)
+        if "$msg" in v:
+            return MessageRef(*v["$msg"])
         if "$moment" in v:
             at, tz, reader = v["$moment"]
             return Moment(datetime.fromisoformat(at), tz, reader)
@@ -49,6 +76,26 @@ def _text(t: Text) -> dict[str, Any]:
 
 def _untext(d: dict[str, Any]) -> Text:
     return Text(d["id"], {k: _unvalue(v) for k, v in d["p"].items()}, d.get("pl"), d.get("n"))
+
+
+def _section(s: Section) -> dict[str, Any]:
+    return {
+        "t": _text(s.title) if s.title else None,
+        "l": [_text(t) for t in s.lines],
+        "f": [{"n": _text(f.name), "v": _text(f.value), "i": f.inline} for f in s.fields],
+        "ft": _text(s.footer) if s.footer else None,
+        "img": s.image,
+    }
+
+
+def _unsection(d: dict[str, Any]) -> Section:
+    return Section(
+        title=_untext(d["t"]) if d.get("t") else None,
+        lines=tuple(_untext(t) for t in d.get("l", [])),
+        fields=tuple(Field(_untext(f["n"]), _untext(f["v"]), bool(f.get("i"))) for f in d.get("f", [])),
+        footer=_untext(d["ft"]) if d.get("ft") else None,
+        image=d.get("img"),
+    )
 
 
 def message_to_json(m: OutMessage) -> str:
@@ -66,6 +113,7 @@ def message_to_json(m: OutMessage) -> str:
             "title": _text(m.title) if m.title else None,
             "private": m.private,
             "select": _select(m.select) if m.select else None,
+            "sections": [_section(s) for s in m.sections],
         },
         ensure_ascii=False,
     )
@@ -83,6 +131,7 @@ def message_from_json(text: str) -> OutMessage:
         title=_untext(d["title"]) if d.get("title") else None,
         private=bool(d.get("private")),
         select=_unselect(d["select"]) if d.get("select") else None,
+        sections=tuple(_unsection(s) for s in d.get("sections", [])),
     )
 
 

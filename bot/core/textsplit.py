@@ -30,3 +30,30 @@ def split_lines(text: str, limit: int, safe_cut: Callable[[str, int], int] = lam
     if current:
         parts.append(current)
     return [p for p in parts if p.strip()] or [text[:limit]]
+
+
+def pack_blocks(
+    blocks: list[str], limit: int, safe_cut: Callable[[str, int], int] = lambda _line, cut: cut, joiner: str = "\n\n"
+) -> list[str]:
+    """Pack blocks (a report's sections) into as few parts as fit in `limit`, cutting only between blocks; a block
+    longer than `limit` alone is split at its line breaks (`split_lines`)."""
+    parts: list[str] = []
+    current = ""
+    for block in (b for b in blocks if b.strip()):
+        if len(block) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            pieces = split_lines(block, limit, safe_cut)
+            parts.extend(pieces[:-1])
+            current = pieces[-1]
+            continue
+        candidate = f"{current}{joiner}{block}" if current else block
+        if len(candidate) > limit:
+            parts.append(current)
+            current = block
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts

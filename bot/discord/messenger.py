@@ -53,8 +53,10 @@ class DiscordMessenger:
         files = payload.pop("files", None)
         if files:
             payload["attachments"] = files
-        for key in ("content", "embed", "view"):  # what the new version lacks is removed
+        for key in ("content", "view"):  # what the new version lacks is removed
             payload.setdefault(key, None)
+        if "embeds" not in payload:
+            payload.setdefault("embed", None)
         try:
             channel = await self._channel(target)
             await channel.get_partial_message(int(message_id)).edit(**payload)

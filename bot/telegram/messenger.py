@@ -11,7 +11,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from bot.core.outbound import DeliveryRefused, OutMessage, PlatformUnavailable
 from bot.core.targets import Target
 from bot.telegram.network import describe
-from bot.telegram.render import keyboard, split_html, to_html
+from bot.telegram.render import html_parts, keyboard, split_html, to_html
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -27,7 +27,7 @@ class TelegramMessenger:
         markup = keyboard(message, locale)
         sent: Message | None = None
         try:
-            parts = split_html(to_html(message, locale))
+            parts = html_parts(message, locale)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
                 sent = await self.bot.send_message(

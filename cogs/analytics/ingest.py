@@ -8,7 +8,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.core.clock import Clock
 from bot.core.hub import (
@@ -20,7 +20,9 @@ from bot.core.hub import (
     MembershipSeen,
     MessageSeen,
     ReactionSeen,
+    StaffSeen,
 )
+from bot.core.permissions import Role
 from cogs.analytics.models import ActivityKind, RawRow
 from cogs.analytics.ports import ActivityRepo
 from cogs.community.directory import Directory
@@ -51,6 +53,8 @@ class ActivityIngest:
         self.on_full = on_full
         self._flush_requested = False  # one flush request per full buffer, not one per message
         self.flushed_total = 0
+        self._staff_seen: dict[tuple[int, int], tuple[int, date]] = {}  # (community, member) → (role, day written)
+        self._staff_pending: dict[tuple[int, int], tuple[Role, datetime]] = {}
 
     def subscribe(self) -> None:
         """Analytics hears everything: platform activity, joins and leaves, and features' actions."""
@@ -58,6 +62,7 @@ class ActivityIngest:
         self.hub.subscribe(ReactionSeen, self._add)
         self.hub.subscribe(MembershipSeen, self.membership)
         self.hub.subscribe(MemberActed, self.acted)
+        self.hub.subscribe(StaffSeen, self.staff)
 
     # -- called by adapters, must be cheap -------------------------------------------------
     def message(self, event: MessageSeen) -> None:
@@ -77,8 +82,28 @@ class ActivityIngest:
         next flush."""
         self._resolved.append(
             (event.community_id, event.member_id, event.platform, event.channel_id, event.kind, event.at)
-            + (None, None, 0, False, 0)
+            + (None, None, 0, False, 0, None)
         )
+
+    def staff(self, event: StaffSeen) -> None:
+        """Remember who acts as staff (for member-to-member numbers), written with the next flush: when new, when
+        the role changes, and at most once a day otherwise — staff use commands often, and a command never waits
+        for this write."""
+        key = (event.community_id, event.member_id)
+        day = event.at.date()
+        if self._staff_seen.get(key) == (int(event.role), day):
+            return
+        self._staff_seen[key] = (int(event.role), day)
+        self._staff_pending[key] = (event.role, event.at)
+
+    async def _write_staff(self) -> None:
+        pending, self._staff_pending = self._staff_pending, {}
+        try:
+            for (community_id, member_id), (role, at) in pending.items():
+                await self.repo.record_staff(community_id, member_id, role, at)
+        except Exception:
+            self._staff_pending.update(pending)
+            raise
 
     @property
     def pending(self) -> int:
@@ -140,6 +165,7 @@ class ActivityIngest:
             batch, self._buffer = self._buffer, []
             resolved, self._resolved = self._resolved, []
             self._flush_requested = False
+            await self._write_staff()
             if not batch and not resolved:
                 return 0
             try:
@@ -193,10 +219,11 @@ class ActivityIngest:
                         len(mentions),
                         e.is_question,
                         e.length_bucket,
+                        e.message_id if e.is_question else None,  # the digest links to unanswered questions
                     )
                 )
             else:
                 author = member_ids[(platform, e.author_user_id)] if e.author_user_id else None  # type: ignore[union-attr]
-                append((cid, mid, platform, e.channel_id, REACTION, e.at, author, None, 0, False, 0))
+                append((cid, mid, platform, e.channel_id, REACTION, e.at, author, None, 0, False, 0, None))
         await self.directory.ensure_memberships(memberships, now)
         return rows

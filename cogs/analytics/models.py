@@ -23,7 +23,7 @@ __all__ = [
 # An ActivityRow as a plain tuple, for the write path. The garbage collector stops tracking plain tuples of
 # ints, strings and datetimes, but never instances of a tuple subclass such as a NamedTuple: thousands of
 # those alive in a flush made every collection walk them, a quarter of ingestion's Python time.
-RawRow = tuple[int, int, str, str, str, datetime, int | None, str | None, int, bool, int]
+RawRow = tuple[int, int, str, str, str, datetime, int | None, str | None, int, bool, int, str | None]
 
 
 class ActivityKind(StrEnum):
@@ -32,7 +32,7 @@ class ActivityKind(StrEnum):
     RSVP = "rsvp"
 
 
-COUNTERS = ("messages", "replies", "questions", "mentions", "reactions", "replies_received")
+COUNTERS = ("messages", "replies", "questions", "mentions", "reactions", "replies_received", "actions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +47,9 @@ class MemberDay:
     mentions: int
     reactions: int
     replies_received: int
+    actions: int = 0  # feature actions (RSVPs, votes, feedback, …)
+
+    @property
+    def active(self) -> bool:
+        """The member's own activity (a row can exist only because others replied to them)."""
+        return bool(self.messages or self.reactions or self.actions)

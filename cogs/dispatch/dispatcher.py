@@ -14,6 +14,7 @@ from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
 from bot.core.commands import Caller, CommandSpec, Form, Invocation, MessageRef, Place, Registry, Reply, Where
 from bot.core.errors import MissingArgument, PermissionDenied, UnknownCommand, UserError
+from bot.core.hub import EventHub, StaffSeen
 from bot.core.i18n import normalise_locale, pick_locale, t_
 from bot.core.identity import Platform, PlatformId
 from bot.core.outbound import OutMessage
@@ -42,6 +43,7 @@ class Dispatcher:
         self.owners = frozenset(owners)
         self.capabilities = capabilities or Capabilities()
         self.timings_ms: list[float] = []  # handler latency, read by the command benchmark
+        self.hub: EventHub | None = None  # set by the composition root: staff callers are published (StaffSeen)
         self.dialogues = Dialogues()
         self.private = PrivateChats(directory, registry, self.capabilities, self.run)
         registry.add(
@@ -86,6 +88,8 @@ class Dispatcher:
             community.manager_roles if community else (),
         )
         locale = pick_locale(settings.locale, caller.platform_locale, community.locale if community else None)
+        if self.hub is not None and community is not None and role >= Role.MODERATOR:
+            self.hub.publish(StaffSeen(community.id, member_id, role, now))
         organizer = (
             role >= Role.MANAGER
             or facts.can_organize

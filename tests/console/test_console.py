@@ -79,3 +79,15 @@ async def test_a_moderator_moderates_by_name_and_the_platform_step_is_shown(serv
     member, member_out = session(services, "member")
     await member.handle("/kick bob")
     assert "Only a moderator" in member_out[-1]
+
+
+async def test_a_manager_reads_the_digest_in_the_console(services: Services) -> None:
+    manager, out = session(services, "manager")
+    await manager.handle("is anyone here?")
+    await manager.handle("/digest")
+    text = "\n".join(out)
+    assert "Weekly digest" in text and "Three things to do this week" in text
+    assert "(file digest-growth.png" in text  # the chart, saved or described
+    member, out = session(services)
+    await member.handle("/stats")
+    assert "Only a manager" in out[-1]
