@@ -226,7 +226,8 @@ class SqlActivityRepo:
         await self.refresh_weekly()
         w = activity_weekly.c
         async with self.engine.connect() as conn:
-            rows = await conn.execute(sa.select(activity_weekly).where(w.community_id == community_id).order_by(w.week))
+            query = sa.select(activity_weekly).where(w.community_id == community_id)
+            rows = await conn.execute(query.order_by(w.week, w.member_id, w.platform))  # the same order on any engine
             return [
                 MemberDay(r.community_id, r.member_id, r.week, r.platform, *(getattr(r, n) for n in COUNTERS))
                 for r in rows
@@ -237,7 +238,8 @@ class SqlActivityRepo:
         if since is not None:
             query = query.where(activity_daily.c.day >= since)
         async with self.engine.connect() as conn:
-            rows = await conn.execute(query.order_by(activity_daily.c.day, activity_daily.c.member_id))
+            d = activity_daily.c
+            rows = await conn.execute(query.order_by(d.day, d.member_id, d.platform))
             return [
                 MemberDay(r.community_id, r.member_id, r.day, r.platform, *(getattr(r, n) for n in COUNTERS))
                 for r in rows

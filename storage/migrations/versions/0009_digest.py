@@ -173,7 +173,7 @@ def upgrade() -> None:
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('weekday', sa.SmallInteger(), server_default='0', nullable=False),
     sa.Column('hour', sa.SmallInteger(), server_default='9', nullable=False),
-    sa.Column('to_channel', sa.Boolean(), server_default=sa.text('1'), nullable=False),
+    sa.Column('to_channel', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_digest_settings_community_id_communities'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('community_id', name=op.f('pk_digest_settings'))
