@@ -46,26 +46,33 @@ from cogs.digest.models import RiskSignal
 from cogs.digest.ports import Providers
 from cogs.digest.risk import RiskMonitor
 from cogs.digest.service import DigestService
+from cogs.digest.signals import RiskSources
 from cogs.dispatch.dispatcher import Dispatcher
 from cogs.events import commands as event_commands
 from cogs.events.models import EventCreated
 from cogs.events.reminders import ReminderService
 from cogs.events.service import EventService
+from cogs.feedback.digest import FeedbackSection
 from cogs.feedback.feature import Feedback, build_feedback
+from cogs.feedback.models import FeedbackSubmitted
 from cogs.help import commands as help_commands
 from cogs.help.service import HelpService
 from cogs.members import commands as member_commands
 from cogs.members.link_codes import LinkCodes
 from cogs.members.service import MemberService
 from cogs.moderation import commands as moderation_commands
+from cogs.moderation.digest import ModerationSection
 from cogs.moderation.feature import Moderation
+from cogs.moderation.models import AutomodHit, ReportFiled
 from cogs.onboarding import commands as onboarding_commands
 from cogs.onboarding.context import Context as OnboardingContext
+from cogs.onboarding.digest import OnboardingDigest
 from cogs.onboarding.models import JoinRequested
 from cogs.onboarding.service import OnboardingService
 from cogs.onboarding.setup import SetupService as OnboardingSetup
 from cogs.outbox.service import Outbox
 from cogs.polls import commands as poll_commands
+from cogs.polls.digest import PollsDigest
 from cogs.polls.models import NativeCountsSeen, NativeVoteSeen
 from cogs.polls.results import Results as PollResults
 from cogs.polls.service import PollService
@@ -267,6 +274,7 @@ def wire_polls(s: Services) -> None:
     s.hub.subscribe(NativeCountsSeen, polls.on_native_counts)
     s.member_data.register(PollsData())
     s.polls, s.surveys, s.poll_results = polls, surveys, PollResults(repo, survey_repo)
+    s.digest_sections.satisfaction = PollsDigest(s.poll_results)
     # Closes that came due while the bot was down happen now, once; the rest is one trigger per kind.
     s.after_ready += [polls.rehydrate, surveys.rehydrate]
     s.before_stop += [polls.drain, surveys.drain]
@@ -282,6 +290,7 @@ def wire_moderation(s: Services) -> None:
     moderation.subscribe(s.hub)  # automod reads every message in memory; raid protection counts joins
     s.member_data.register(ModerationData())
     s.moderation = moderation
+    s.digest_sections.moderation = ModerationSection(moderation.reader)
     # Mutes, bans and lockdowns overdue after a restart end now; the scheduler holds one trigger for the next.
     s.after_ready.append(moderation.expiry.rehydrate)
     s.before_stop.append(moderation.drain)
@@ -312,6 +321,7 @@ def wire_onboarding(s: Services) -> None:
     s.hub.subscribe(MembersMerged, service.on_merged)
     s.member_data.register(OnboardingData())
     s.onboarding = service
+    s.digest_sections.funnel = s.digest_sections.interests = OnboardingDigest(service)
     # Backfill (once), journeys brought up to date, overdue time limits and nudges; then a refresh of
     # "active in week 2" and "regular" from the rollups every six hours.
     s.after_ready.append(service.start)
@@ -322,6 +332,7 @@ def wire_onboarding(s: Services) -> None:
 def wire_feedback(s: Services) -> None:
     s.feedback = build_feedback(SqlFeedbackRepo(s.engine), s.communities, s.outbox, s.messengers.get, s.hub, s.spawn)
     s.feedback.register(s.registry)
+    s.digest_sections.feedback = FeedbackSection(s.feedback.report)
     data = FeedbackData()  # remembers erased authors' items, whose channel posts then drop the name
     s.member_data.register(data)
     s.hub.subscribe(MemberErased, lambda _erased: s.feedback.service.refresh_posts(data.take_erased_items()))
@@ -344,7 +355,11 @@ def wire_digest(s: Services) -> None:
         s.exports.register(export)
     s.hub.subscribe(MessageSeen, risk.on_message)  # watch-list terms, in memory
     s.hub.subscribe(MemberLeft, risk.on_leave)
-    s.hub.subscribe(RiskSignal, risk.on_signal)  # reports, automod hits, negative feedback from their features
+    s.hub.subscribe(RiskSignal, risk.on_signal)
+    sources = RiskSources(risk.on_signal)  # reports, automod hits, problem feedback, from their features' events
+    s.hub.subscribe(ReportFiled, sources.on_report)
+    s.hub.subscribe(AutomodHit, sources.on_automod)
+    s.hub.subscribe(FeedbackSubmitted, sources.on_feedback)
     s.periodic.append(("digest:due", 3600, delivery.run_due))  # the precise trigger is armed by run_due itself
     s.periodic.append(("risk:flush", 60, risk.flush))
     s.periodic.append(("risk:purge", 24 * 3600, risk.purge))

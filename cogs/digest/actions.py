@@ -20,6 +20,7 @@ from cogs.digest.models import (
 )
 
 NAMES = 5  # members named in one action
+FUNNEL_MIN_BASE = 5  # newcomers at the step before a drop, for the drop to become one of the three actions
 
 
 def user(person: Person) -> UserRef | str:
@@ -136,7 +137,8 @@ def suggest(
     if funnel is not None and len(funnel.steps) >= 2:
         worst = max(range(1, len(funnel.steps)), key=lambda i: _drop(funnel, i))
         share = _drop(funnel, worst)
-        if share >= 0.3:
+        # "Most" must be true, and a handful of newcomers is no evidence: two of four is chance, not a pattern.
+        if share >= 0.5 and funnel.steps[worst - 1].members >= FUNNEL_MIN_BASE:
             text = t_(
                 "Most newcomers stop before “{step}”: {share} of those who got to “{previous}” do not. Make that "
                 "step easier.",

@@ -97,8 +97,8 @@ class Composer:
         general = next((e for e in upcoming if not e.interest), None)
         out = []
         for member in drifting:
-            mine = interests.get(member.person.member_id, frozenset())
-            matching = next((e for e in upcoming if e.interest and e.interest in mine), None)
+            mine = {name.casefold() for name in interests.get(member.person.member_id, ())}
+            matching = next((e for e in upcoming if e.interest and e.interest.casefold() in mine), None)
             if matching is not None:
                 out.append(DriftAdvice(member, matching, matching.interest))
             else:

@@ -154,7 +154,7 @@ class ModerationDigest:
     reports: int = 0
     reports_open: int = 0
     automod_hits: int = 0
-    top_rules: tuple[tuple[str, int], ...] = ()  # automod rule name, hits
+    top_rules: tuple[tuple[Text, int], ...] = ()  # automod rule (its label), hits
 
 
 # -- the composed digest ----------------------------------------------------------------------------------------

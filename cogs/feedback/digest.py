@@ -1,13 +1,18 @@
-"""The read port the weekly digest and the reputation-risk alerts use (`ports.FeedbackReport`)."""
+"""The read port the weekly digest and the reputation-risk alerts use (`ports.FeedbackReport`), and the digest's
+feedback section built on it."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
 
+from cogs.digest.models import FeedbackDigest as FeedbackSectionData
+from cogs.digest.models import FeedbackItem
+from cogs.digest.models import StatusChange as StatusLine
 from cogs.feedback.manage import themes_of
-from cogs.feedback.models import Category, FeedbackSummary
+from cogs.feedback.models import Category, FeedbackSummary, Item, Status
 from cogs.feedback.ports import FeedbackRepo
+from cogs.feedback.render import STATUS_LABELS
 
 
 class FeedbackDigest:
@@ -31,3 +36,30 @@ class FeedbackDigest:
 
     async def negative_per_day(self, community_id: int, since: datetime, until: datetime) -> dict[date, int]:
         return await self.repo.problems_per_day(community_id, since, until)
+
+
+class FeedbackSection:
+    """Feedback's section of the weekly digest (cogs/digest/ports.py): new items, the most upvoted open ones,
+    status changes, themes, and how many open items still wait for a manager's answer."""
+
+    def __init__(self, report: FeedbackDigest) -> None:
+        self.report = report
+
+    async def feedback(self, community_id: int, start: datetime, end: datetime) -> FeedbackSectionData | None:
+        s = await self.report.summary(community_id, start, end)
+        waiting = sum(i.status is Status.NEW for i in await self.report.repo.open_texts(community_id))
+        if not (s.new or s.top_voted or s.status_changes or waiting):
+            return None
+        return FeedbackSectionData(
+            new_items=len(s.new),
+            top_voted=tuple(_line(i) for i in s.top_voted),
+            status_changes=tuple(
+                StatusLine(_line(i), STATUS_LABELS[c.previous], STATUS_LABELS[c.status]) for i, c in s.status_changes
+            ),
+            themes=tuple((t.term, t.count) for t in s.themes),
+            awaiting_reply=waiting,
+        )
+
+
+def _line(item: Item) -> FeedbackItem:
+    return FeedbackItem(item.number, item.title, item.votes, STATUS_LABELS[item.status])

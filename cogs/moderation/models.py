@@ -316,6 +316,11 @@ class ReportFiled:
     reporter_id: int
     target_member_id: int | None
     at: datetime
+    # where the reported message is (ids only), for a risk alert's examples
+    platform: str = ""
+    scope_id: str | None = None
+    channel_id: str | None = None
+    message_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +331,9 @@ class AutomodHit:
     action: str
     platform: str
     at: datetime
+    scope_id: str | None = None  # where the message was (ids only), for a risk alert's examples
+    channel_id: str | None = None
+    message_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,8 @@ class ReportService:
                 created_at=inv.now,
             )
         )
-        self.hub.publish(ReportFiled(report.community_id, report.id, inv.member_id, report.target_member_id, inv.now))
+        self.hub.publish(ReportFiled(report.community_id, report.id, inv.member_id, report.target_member_id, inv.now,
+                                     platform, report.scope_id, report.channel_id, report.message_id))  # fmt: skip
         self.hub.publish(MemberActed(inv.community_id, inv.member_id, platform, report.channel_id, "report", inv.now))
         reporter = UserRef(inv.caller.identity.id, inv.caller.display_name)
         await self._post(report, reporter, target.ref if target else None, message.text if message else "")

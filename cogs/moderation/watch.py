@@ -148,7 +148,7 @@ class MessageWatch:
         )
         for hit in hits:
             self.hub.publish(AutomodHit(community_id, member_id, hit.rule.value, hit.action.value, event.platform,
-                                        event.at))  # fmt: skip
+                                        event.at, event.scope_id, event.channel_id, event.message_id))  # fmt: skip
         action = automod.strongest(hits)
         rule = next(h.rule for h in hits if h.action is action)
         self.trackers.forget((community_id, event.user_id))

@@ -57,9 +57,11 @@ async def test_preview_has_every_section_three_actions_and_valid_charts(services
     assert "2. Plan an event: none is scheduled, and 5 members were active this week." in text
     assert "3. Thank User 11 in public" in text
     assert "User 11: score 7.5" in text  # B, the advocate
-    assert "Not in this digest: newcomer funnel, polls and surveys, feedback, moderation summary" in text
+    # Onboarding recorded the two joiners' journeys: the funnel is there (too few newcomers for an action).
+    assert "joined 2, accepted the rules 2, first message 1, got a reply 1" in text
+    assert "Not in this digest" not in text  # every feature is installed
     names = [a.filename for a in message.attachments]
-    assert names == ["digest-growth.png", "digest-cohorts.png"]
+    assert names == ["digest-growth.png", "digest-cohorts.png", "digest-funnel.png"]
     assert all(a.is_image and a.data.startswith(PNG) for a in message.attachments)
 
 
@@ -202,6 +204,26 @@ async def test_drifting_members_are_invited_to_an_event_matching_their_interests
     assert chess in text and board in text
     digest = texts(await services.dispatcher.run_text(group(), OWNER, "digest", ""))
     assert "Invite the 3 drifting regulars to Board games on Thu, Mar 5: User 24, User 20, User 22." in digest
+
+
+async def test_interests_members_chose_in_onboarding_pick_the_event_to_invite_them_to(services: Services) -> None:
+    from tests.cogs.digest.test_metrics import drifting_community
+
+    await drifting_community(services)
+    assert not (await services.dispatcher.run_text(group(), OWNER, "setinterests", "Chess | Music")).error
+    chose = await services.dispatcher.run_text(group(), caller(uid="22"), "interests", "chess")  # any case
+    assert not chose.error, texts(chose)
+    await services.dispatcher.run_text(group(), OWNER, "newevent", "Board games | 2026-03-05 18:00")
+    await services.dispatcher.run_text(group(), OWNER, "newevent", "Chess club | 2026-03-07 18:00")
+    async with services.engine.begin() as conn:
+        import sqlalchemy as sa
+
+        from storage.tables import events
+
+        await conn.execute(sa.update(events).where(events.c.title == "Chess club").values(interest="Chess"))
+    text = texts(await services.dispatcher.run_text(group(), OWNER, "atrisk", ""))
+    assert "User 22: active days a week before 2, this week 0; last active Feb 19 → invite to Chess club" in text
+    assert "User 20: active days a week before 3, this week 1; last active Feb 23 → invite to Board games" in text
 
 
 async def test_the_digest_reads_in_each_language(services: Services) -> None:

@@ -144,3 +144,16 @@ async def test_an_alert_reaches_subscribers_privately_and_shows_in_the_digest(
     assert "Risk alerts this week" in texts(digest) and "members leaving, 5 in an hour" in texts(
         digest
     )  # when it alerted
+
+
+def test_moderation_and_feedback_events_become_signals_with_their_message_ids() -> None:
+    from cogs.digest.signals import from_automod, from_feedback, from_report
+    from cogs.feedback.models import FeedbackSubmitted
+    from cogs.moderation.models import AutomodHit, ReportFiled
+
+    hit = AutomodHit(1, 7, "links", "delete", "discord", START, "55", "c1", "m9")
+    assert from_automod(hit) == RiskSignal(1, "automod", START, "discord", "55", "c1", "m9")
+    filed = ReportFiled(1, 3, 7, 8, START, "telegram", "-1001", "-1001", "41")
+    assert from_report(filed) == RiskSignal(1, "report", START, "telegram", "-1001", "-1001", "41")
+    assert from_feedback(FeedbackSubmitted(1, 5, 2, "idea", START)) is None  # only problems are a risk
+    assert from_feedback(FeedbackSubmitted(1, 5, 2, "problem", START)) == RiskSignal(1, "negative_feedback", START)
