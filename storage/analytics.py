@@ -358,8 +358,11 @@ class ActivityData:
         }
 
     async def erase(self, tx: AsyncConnection, member_id: int, anonymous_id: int) -> None:
+        # Their questions stay counted but link to nothing: a message id leads to their message (and name). The raw
+        # rows too, or the next fold of rows not yet folded would bring the link back.
         q = activity_questions.c
         await tx.execute(sa.update(activity_questions).where(q.member_id == member_id).values(message_id=None))
+        await tx.execute(sa.update(activity_events).where(_s.member_id == member_id).values(message_id=None))
         await tx.execute(sa.delete(community_staff).where(community_staff.c.member_id == member_id))
         await self.merge(tx, anonymous_id, member_id)
 

@@ -26,6 +26,7 @@ from cogs.events.recurrence import Recurrence
 from storage.db import lock_for_update
 from storage.member_data import reassign, reassign_unique, rows_json
 from storage.tables.events import event_posts, event_reminders, event_rsvps, events
+from storage.tables.members import members
 
 _FIELDS = {"title", "description", "location", "starts_at", "duration", "capacity", "status", "interest",
            "reminder_offsets", "recurrence", "interval"}  # fmt: skip
@@ -337,5 +338,13 @@ class EventsData:
         return {"rsvps": rows_json(answers), "organised": rows_json(organised)}
 
     async def erase(self, tx: AsyncConnection, member_id: int, anonymous_id: int) -> None:
-        await tx.execute(sa.delete(event_rsvps).where(event_rsvps.c.member_id == member_id))
+        # An answer to an event that has started is attendance, a count the community keeps: it moves to the
+        # anonymous member. An answer to an event still ahead goes: nobody could remind them or change it, and
+        # the place is free again. (The anonymous member is made at the moment of erasing: that is "now".)
+        r = event_rsvps.c
+        now = (await tx.execute(sa.select(members.c.created_at).where(members.c.id == anonymous_id))).scalar_one()
+        started = sa.select(events.c.id).where(events.c.starts_at <= now).scalar_subquery()
+        held = sa.update(event_rsvps).where(r.member_id == member_id, r.event_id.in_(started))
+        await tx.execute(held.values(member_id=anonymous_id))
+        await tx.execute(sa.delete(event_rsvps).where(r.member_id == member_id))
         await reassign(tx, events.c.organizer_id, anonymous_id, member_id)  # the community's events stay

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.core.clock import Clock
 from cogs.members.ports import MemberDataPart
 from storage.db import upsert
-from storage.tables.members import members
+from storage.tables.members import member_settings, members
 
 
 class SqlMemberData:
@@ -57,10 +57,14 @@ class SqlMemberData:
 
 
 async def new_anonymous_member(tx: AsyncConnection, now: datetime) -> int:
-    """A member with no identity and no name: where an erased member's counts go."""
+    """A member with no identity and no name: where an erased member's counts go. It is out of per-member
+    analytics, so its counts stay in every total while no list (drifting members, advocates, newcomers) shows it
+    as "#<id>" — the erased person by another name."""
     result = await tx.execute(sa.insert(members).values(display_name=None, created_at=now, origin=None))
     assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
+    anonymous = int(result.inserted_primary_key[0])
+    await tx.execute(sa.insert(member_settings).values(member_id=anonymous, analytics_opt_out=True))
+    return anonymous
 
 
 # -- moves the parts share -----------------------------------------------------------------------

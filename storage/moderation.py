@@ -538,10 +538,12 @@ class ModerationData:
         )
         await reassign(tx, i.moderator_id, anonymous_id, member_id)
         await tx.execute(sa.update(mod_reports).where(r.reporter_id == member_id).values(reporter_id=anonymous_id))
+        # A report about them keeps no reason and no way back to them: the reported message's id and link lead to
+        # their message (and name) on the platform.
         await tx.execute(
             sa.update(mod_reports)
             .where(r.target_member_id == member_id)
-            .values(target_member_id=anonymous_id, target_user_id=None, reason="")
+            .values(target_member_id=anonymous_id, target_user_id=None, reason="", message_id=None, link=None)
         )
         await reassign(tx, r.moderator_id, anonymous_id, member_id)
         await reassign(tx, mod_automod_hits.c.member_id, anonymous_id, member_id)

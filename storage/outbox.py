@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.core.targets import Target
 from cogs.outbox.models import OutboxItem, OutboxKey, OutboxStatus
 from storage.db import upsert
 from storage.member_data import reassign, rows_json
+from storage.tables.members import member_identities
 from storage.tables.outbox import outbox
 
 
@@ -109,7 +111,8 @@ class SqlOutboxRepo:
 
 
 class OutboxData:
-    """Member-data part for the outbox: sends addressed to a member (their text names them)."""
+    """Member-data part for the outbox: sends addressed to a member (their text names them), and sends to others
+    that name them by their platform id (a welcome post in the group, a moderation-log entry)."""
 
     feature = "outbox"
     columns = ("outbox.member_id",)
@@ -120,12 +123,48 @@ class OutboxData:
 
     async def export(self, tx: AsyncConnection, member_id: int) -> dict[str, Any]:
         o = outbox.c
-        rows = (
-            await tx.execute(
-                sa.select(o.feature, o.part, o.status, o.due_at, o.sent_at).where(o.member_id == member_id)
-            )
-        ).all()
-        return {"messages_to_you": rows_json(rows)}
+        columns = (o.feature, o.part, o.status, o.due_at, o.sent_at)
+        rows = (await tx.execute(sa.select(*columns).where(o.member_id == member_id))).all()
+        naming = await _naming(tx, member_id)
+        about = (await tx.execute(sa.select(*columns).where(o.id.in_(naming)).order_by(o.id))).all() if naming else []
+        return {"messages_to_you": rows_json(rows), "posts_naming_you": rows_json(about)}
 
     async def erase(self, tx: AsyncConnection, member_id: int, anonymous_id: int) -> None:
+        # A post that names them goes too, sent or not: its text is theirs (their name, a moderator's reason).
+        naming = await _naming(tx, member_id)
+        if naming:
+            await tx.execute(sa.delete(outbox).where(outbox.c.id.in_(naming)))
         await tx.execute(sa.delete(outbox).where(outbox.c.member_id == member_id))
+
+
+async def _naming(tx: AsyncConnection, member_id: int) -> list[int]:
+    """Ids of sends addressed to someone else (or to a chat) whose message mentions one of the member's platform
+    accounts. A text search narrows the rows; the message itself decides (a user id is per platform)."""
+    found: list[int] = []
+    o, i = outbox.c, member_identities.c
+    accounts = (await tx.execute(sa.select(i.platform, i.user_id).where(i.member_id == member_id))).all()
+    for platform, user_id in accounts:
+        quoted = json.dumps(str(user_id))
+        candidates = await tx.execute(
+            sa.select(o.id, o.target, o.payload).where(
+                sa.or_(o.member_id.is_(None), o.member_id != member_id), o.payload.contains(quoted, autoescape=True)
+            )
+        )
+        for row_id, target, payload in candidates:
+            if Target.from_json(target).platform.value == platform and _mentions(json.loads(payload), str(user_id)):
+                found.append(int(row_id))
+    return found
+
+
+def _mentions(payload: Any, user_id: str) -> bool:
+    """A serialised OutMessage (bot/core/serialize.py) naming `user_id`: a `$user` reference or a mention."""
+    if isinstance(payload, dict):
+        ref = payload.get("$user")
+        if isinstance(ref, list) and ref and ref[0] == user_id:
+            return True
+        if user_id in (payload.get("mention_ids") or ()):
+            return True
+        return any(_mentions(v, user_id) for v in payload.values())
+    if isinstance(payload, list):
+        return any(_mentions(v, user_id) for v in payload)
+    return False

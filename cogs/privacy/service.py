@@ -32,7 +32,10 @@ EXPLANATIONS: dict[str, Text] = {
         "or left. Never the text of your messages."
     ),
     "events": t_("Your answers to events (going, maybe, not going, waiting list) and the events you organised."),
-    "outbox": t_("Messages the bot sent or will send you (reminders, notices): what kind, when, and whether sent."),
+    "outbox": t_(
+        "Messages the bot sent or will send you (reminders, notices), and its posts that named you (welcomes, "
+        "moderation-log entries): what kind, when, and whether sent."
+    ),
     "onboarding": t_(
         "Your first steps: when you joined, accepted the rules, posted and got a first reply; your interests and "
         "the friendly reminders you received."
