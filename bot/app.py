@@ -252,6 +252,7 @@ def wire_privacy(s: Services) -> None:
     s.exports.register(InfractionsExport(s.engine))
     privacy_commands.register(s.registry, privacy, s.exports)
     s.hub.subscribe(MemberErased, lambda _erased: s.directory.forget())
+    privacy.settle += [s.flush_activity, s.ingest.repo.refresh]
     s.privacy = privacy
     activity = SqlActivityRepo(s.engine)
 

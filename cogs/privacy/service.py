@@ -62,10 +62,14 @@ class PrivacyService:
         # Features whose members' own texts can be deleted on request (feedback); default is to keep them
         # as anonymous text, because others voted on and answered them.
         self.content_erasers: list[ContentEraser] = []
+        # Writes still buffered in memory (activity not yet flushed, rollups not yet folded) go to the database
+        # first: an export shows the last minute too, and an erase reaches rows that would otherwise land after it.
+        self.settle: list[Callable[[], Awaitable[object]]] = []
         self._last_export: dict[int, float] = {}
 
     # -- export ---------------------------------------------------------------------------------------
     async def export_document(self, member_id: int, locale: str, now: datetime) -> bytes:
+        await self._settle()
         data = await self.member_data.export(member_id)
         document = {
             "about": t_("Everything Hearth stores about you, across your linked Discord and Telegram accounts.").render(
@@ -101,8 +105,11 @@ class PrivacyService:
         expires = int(inv.now.timestamp()) + CONFIRM_SECONDS
         lines = (
             t_("**Delete your data?** This erases what Hearth stores about you, on Discord and Telegram:"),
-            t_("• your accounts, settings, answers, votes, upvotes and journey are removed;"),
-            t_("• activity counts stay in the community's totals, without your name or id;"),
+            t_("• your accounts, settings, interests, upvotes and answers to events still ahead are removed;"),
+            t_(
+                "• your activity, votes, survey scores, journey and answers to past events stay in the community's "
+                "totals, without your name or id;"
+            ),
             t_("• feedback you wrote stays as anonymous text, unless you choose to delete it too;"),
             t_(
                 "• moderation records about you are kept for the community's safety, as the data statement says, "
@@ -142,8 +149,13 @@ class PrivacyService:
         if with_content:
             for eraser in self.content_erasers:
                 await eraser(member_id)
+        await self._settle()
         await self.member_data.erase(member_id)
         await self.hub.deliver(MemberErased(member_id))
+
+    async def _settle(self) -> None:
+        for step in self.settle:
+            await step()
 
     # -- opt-out ----------------------------------------------------------------------------------------
     async def opt(self, inv: Invocation, out: bool) -> Reply:

@@ -103,6 +103,28 @@ async def test_delete_erases_table_by_table_and_keeps_community_totals(services:
     assert not fresh.error  # a new, empty member can ask again
 
 
+async def test_messages_still_buffered_are_in_the_export_and_reached_by_the_erase(
+    services: Services, clock: FakeClock
+) -> None:
+    member = await active_alice(services, clock)
+    # Two more messages the ingest holds in memory (flushed every few seconds): export and erase write them first.
+    for minute in (5, 6):
+        services.hub.publish(MessageSeen("telegram", "-1001", "G", "-1001", "100", "Alice",
+                                         clock.now() + timedelta(minutes=minute)))  # fmt: skip
+    await services.hub.drain()
+    doc = attachment_json(await services.dispatcher.run_text(private(), ALICE, "privacy", "export"))
+    assert sum(d["messages"] for d in doc["data"]["activity"]["daily_activity"]) == 5
+    services.hub.publish(MessageSeen("telegram", "-1001", "G", "-1001", "100", "Alice", clock.now()))
+    await services.hub.drain()
+    asked = await services.dispatcher.run_text(private(), ALICE, "privacy", "delete")
+    assert not (await services.dispatcher.press(private(), ALICE, asked.messages[0].buttons[0][0].action)).error
+    await services.ingest.flush()
+    async with services.engine.connect() as conn:
+        ids = (await conn.execute(sa.select(member_identities.c.user_id))).scalars().all()
+        raw = (await conn.execute(sa.select(sa.func.count()).where(activity_events.c.member_id == member))).scalar_one()
+    assert "100" not in ids and raw == 0  # the buffered message did not bring her back after the erase
+
+
 async def test_optout_and_optin_toggle_per_member_analytics(services: Services, clock: FakeClock) -> None:
     member = await active_alice(services, clock)
     out = await services.dispatcher.run_text(group(), ALICE, "privacy", "optout")
