@@ -18,11 +18,14 @@ from bot.core.commands import Caller, Place
 from bot.core.identity import Platform, PlatformId
 from bot.core.permissions import PlatformFacts
 from bot.core.targets import Target
+from bot.demo_features import INTERESTS, MATCHED_INTEREST, Resident, Seeding, seed_features
 from bot.digest_cli import show_digest
+from cogs.analytics.metrics.models import Period
 from cogs.analytics.models import MembershipSeen, MessageSeen, ReactionSeen
 from cogs.digest.ports import ChannelNames
 from config.settings import Settings
-from storage.tables import community_links, metadata
+from storage.analytics_refresh import CURSOR as DERIVED_CURSOR
+from storage.tables import activity_events, community_links, cursors, metadata
 
 CONSOLE_SCOPE = SCOPE_ID  # the console community joins the demo community
 KEEP = {"community_links", "community_members", "digest_settings", "digest_subscriptions", "digest_watch_terms"}
@@ -60,12 +63,16 @@ async def _wipe_demo(services: object) -> None:
         for table in metadata.sorted_tables:  # the history of every feature, never the community itself
             if "community_id" in table.c and table.name not in KEEP:
                 await conn.execute(sa.delete(table).where(table.c.community_id.in_(ids)))
+        # The digest's per-week tables fold raw activity past a cursor (a row id). SQLite hands the deleted ids out
+        # again: a cursor past the rows left would skip the new history (no channels, questions or ties).
+        left = (await conn.execute(sa.select(sa.func.max(activity_events.c.id)))).scalar() or 0
+        await conn.execute(
+            sa.update(cursors).where(cursors.c.name == DERIVED_CURSOR, cursors.c.value > left).values(value=left)
+        )
 
 
-async def _demo_events(services: Any, member_uids: list[str], now: datetime) -> list[str]:
-    """Three upcoming events, answered by some demo members, unless the demo made them before."""
-    from cogs.events.models import RsvpStatus
-
+def _console() -> tuple[Place, Caller]:
+    """The console community's general channel, and the demo's organizer (a manager) in it."""
     place = Place(Platform.CONSOLE, CONSOLE_SCOPE, "Console community", Target.channel("console", "general"))
     organizer = Caller(
         PlatformId(Platform.CONSOLE, "demo-organizer"),
@@ -73,20 +80,33 @@ async def _demo_events(services: Any, member_uids: list[str], now: datetime) -> 
         "en",
         PlatformFacts(can_moderate=True, can_manage=True),
     )
-    specs = [("Community call", 2, 40), ("Board games night", 5, 8), ("Release party", 9, None)]
+    return place, organizer
+
+
+async def _demo_events(services: Any, members: list[tuple[str, str]], now: datetime) -> list[str]:
+    """Three upcoming events (one for an interest), answered by some demo members (platform, user id), unless the
+    demo made them before."""
+    from cogs.events.models import RsvpStatus
+
+    place, organizer = _console()
+    specs = [
+        ("Community call", 2, 40, None),
+        ("Board games night", 5, 8, MATCHED_INTEREST),
+        ("Release party", 9, None, None),
+    ]
     community_id = (await services.directory.community("console", CONSOLE_SCOPE, "Console community", now)).id
     existing = {e.title for e in await services.reminders.repo.upcoming(community_id, now, limit=50)}
     rng = random.Random(11)
-    for title, days, capacity in specs:
+    for title, days, capacity, interest in specs:
         if title in existing:
             continue
         when = (now + timedelta(days=days)).strftime("%Y-%m-%d 18:00")
-        text = f"{title} | {when} | Made by hearth demo | Online | {capacity or ''}"
+        text = f"{title} | {when} | Made by hearth demo | Online | {capacity or ''} | | | | | {interest or ''}"
         answer = await services.dispatcher.run_text(place, organizer, "newevent", text)
         if answer.error:
             continue
         event = (await services.reminders.repo.upcoming(community_id, now, limit=50))[-1]
-        ids = await services.directory.member_ids([("discord", u, None) for u in rng.sample(member_uids, 15)], now)
+        ids = await services.directory.member_ids([(p, u, None) for p, u in rng.sample(members, 15)], now)
         async with services.reminders.repo.rsvp_transaction(event.id) as tx:
             going = 0
             for i, member_id in enumerate(ids.values()):
@@ -96,7 +116,8 @@ async def _demo_events(services: Any, member_uids: list[str], now: datetime) -> 
                 full = capacity is not None and going >= capacity
                 await tx.set(member_id, RsvpStatus.WAITLIST if full else RsvpStatus.GOING, now)
                 going += not full
-    return [title for title, _d, _c in specs]
+    await services.hub.drain()  # the interest's announcement finds nobody yet: members pick interests later
+    return [title for title, *_spec in specs]
 
 
 async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, days: int = 90) -> None:
@@ -141,11 +162,11 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
     names = {p[0]: p[8] for p in people}
     # The three busiest early members help run the community (moderators and managers).
     staff = sorted((p for p in people if p[4] == start), key=lambda p: -p[5] * p[6])[:3]
-    for uid, platform, scope, title, *_rest in staff:
+    for uid, platform, scope, title, *_rest, name in staff:
         facts = PlatformFacts(can_moderate=True, can_manage=True)
         place = Place(Platform(platform), scope, title, Target.channel(platform, scope))
         await services.dispatcher.run_text(
-            place, Caller(PlatformId(Platform(platform), uid), uid, "en", facts), "help", ""
+            place, Caller(PlatformId(Platform(platform), uid), name, "en", facts), "help", ""
         )
     shy = people[member_count // 2]  # one member opted out of analytics: counted, never named
     shy_place = Place(Platform(shy[1]), shy[2], shy[3], Target.channel(shy[1], shy[2]))
@@ -221,9 +242,15 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
             await services.ingest.flush()
             progress.advance(task)
 
-    titles = await _demo_events(services, [p[0] for p in people], now)
-    held = await _held_event(services, community.id, [p[0] for p in people], now)
+    # The interests members can pick, before the events: the board games night is for one of them.
+    place, organizer = _console()
+    await services.dispatcher.run_text(place, organizer, "setinterests", " | ".join(INTERESTS))
+    members = [(p[1], p[0]) for p in people]
+    titles = await _demo_events(services, members, now)
+    held = await _held_event(services, community.id, members, now)
     console.print(f"Events: {held} last week; upcoming, with RSVPs: {', '.join(titles)} (try /events in the console)")
+    seeded = await seed_features(await _seeding(services, community.id, people, staff, start, now, seed))
+    console.print(f"Also last week: {'; '.join(seeded)} (try /ideas and /reports in the console)")
     console.print()
     out = settings.data_dir / "demo-digest"
     written = await show_digest(services, console, community.id, None, out, settings.locale)
@@ -236,7 +263,31 @@ async def run_demo(settings: Settings, seed: int = 7, member_count: int = 400, d
     await services.engine.dispose()
 
 
-async def _held_event(services: Any, community_id: int, member_uids: list[str], now: datetime) -> str:
+async def _seeding(
+    services: Any, community_id: int, people: list[Any], staff: list[Any], start: datetime, now: datetime, seed: int
+) -> Seeding:
+    """The demo's members as the features' seeding sees them, and the digest's week (the last complete one)."""
+    ids = await services.directory.member_ids([(p[1], p[0], p[8]) for p in people], now)
+    staff_ids = {p[0] for p in staff}
+    residents = [
+        Resident(
+            ids[(platform, uid)],
+            platform,
+            uid,
+            scope,
+            Target.channel(platform, DISCORD_CHANNELS[0] if platform == "discord" else scope),
+            joined if joined > start else None,
+            quits,
+            staff=uid in staff_ids,
+        )
+        for uid, platform, scope, _title, joined, _rate, _activity, quits, _name in people
+    ]
+    community = await services.communities.get(community_id)
+    period = Period.last_complete(services.clock.now(), community.timezone)
+    return Seeding(services, community_id, residents, period, start, random.Random(seed), community.timezone)
+
+
+async def _held_event(services: Any, community_id: int, members: list[tuple[str, str]], now: datetime) -> str:
     """An event held last week (past events cannot be created by command), answered by some demo members."""
     from cogs.events.models import NewEvent, RsvpStatus
     from cogs.events.recurrence import Recurrence
@@ -248,9 +299,7 @@ async def _held_event(services: Any, community_id: int, member_uids: list[str], 
                  Recurrence.NONE, 1, (), None, Target.channel("console", "general"), 1),
         when - timedelta(days=7),
     )  # fmt: skip
-    ids = await services.directory.member_ids(
-        [("discord", u, None) for u in random.Random(5).sample(member_uids, 30)], now
-    )
+    ids = await services.directory.member_ids([(p, u, None) for p, u in random.Random(5).sample(members, 30)], now)
     async with services.reminders.repo.rsvp_transaction(event.id) as tx:
         for i, member_id in enumerate(ids.values()):
             await tx.set(member_id, RsvpStatus.MAYBE if i % 5 == 0 else RsvpStatus.GOING, when - timedelta(days=2))

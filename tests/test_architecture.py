@@ -22,7 +22,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "cogs", "storage", "config")
-ENTRY = ("bot.app", "bot.demo", "bot.check", "bot.__main__", "bot.logs")
+ENTRY = (
+    "bot.app",
+    "bot.demo",
+    "bot.demo_features",
+    "bot.check",
+    "bot.__main__",
+    "bot.logs",
+    "bot.digest_cli",
+    "bot.export_cli",
+)
 ADAPTERS = ("bot.discord", "bot.telegram", "bot.console")
 PLATFORM_LIBS = ("discord", "telegram")
 DATABASE_LIBS = ("sqlalchemy", "aiosqlite", "alembic", "asyncpg")

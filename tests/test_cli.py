@@ -35,9 +35,24 @@ def test_demo_builds_history_and_prints_its_weekly_digest(tmp_path: Path, databa
     assert "digest-metrics.csv" in done.stdout.replace("\n", "")  # says where
     [(messages,)] = fetch_all(database.url, "SELECT sum(messages) FROM activity_daily")
     assert messages > 0
+    # Every section the other features feed, from the demo's polls, feedback, moderation and onboarding.
+    for section in ("Newcomers and retention", "Polls and surveys", "Feedback", "Moderation and risks"):
+        assert section in done.stdout, section
+    for line in ("accepted the rules", "NPS “Hearth Demo”", "before:", "Poll “", "Themes:", "→ planned",
+                 "Reports: 2 (1 open)", "Rules that fired most"):  # fmt: skip
+        assert line in done.stdout, line
+    tables = ("feedback_items", "surveys", "polls", "mod_reports", "mod_automod_hits", "outbox")
+    seeded = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
+    assert fetch_all(database.url, seeded) == [(8, 2, 1, 2, 9, 0)]  # nothing queued to send to made-up members
+    interests = "SELECT (SELECT count(*) FROM onboarding_member_interests), (SELECT min(interest) FROM events)"
+    [(picked, event_interest)] = fetch_all(database.url, interests)
+    assert picked > 0 and event_interest == "Board games"  # drifting members can be invited to a matching event
     again = hearth("demo", "--members", "40", "--days", "14", cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
     assert fetch_all(database.url, "SELECT sum(messages) FROM activity_daily") == [(messages,)]  # replaced, not doubled
+    assert fetch_all(database.url, seeded) == [(8, 2, 1, 2, 9, 0)]
+    assert "#1 Sync the event calendar" in again.stdout  # numbered from #1 again
+    assert "Busiest channels" in again.stdout and "Questions asked: 0 " not in again.stdout  # questions folded again
 
 
 def test_migrate_then_check_reports_the_missing_token(tmp_path: Path) -> None:
