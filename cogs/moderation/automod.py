@@ -55,7 +55,9 @@ class Trackers:
             self._bound(at, window)
             times = self.times[key] = deque(maxlen=max(limit, 1))
         times.append(at)
-        if len(times) >= limit and at - times[0] <= window:
+        # The spread of the last `limit` messages, not newest minus oldest-arrived: updates can arrive out of
+        # time order (a backlog after an outage, two platforms), and a late one must not look like a burst.
+        if len(times) >= limit and max(times) - min(times) <= window:
             times.clear()  # one hit per burst: the action deals with it
             return True
         return False

@@ -102,6 +102,13 @@ def test_flood_fires_on_the_nth_message_within_the_window_and_not_when_spread_ou
     assert rules_hit(compiled, *calm) == []
     others = [message("x", user=str(i), at=T0) for i in range(10)]  # many people at once is not a flood
     assert rules_hit(compiled, *others) == []
+    # A late update (a backlog after an outage) followed by older ones, spread over an hour: no burst.
+    late = message("late", at=T0 + timedelta(hours=1))
+    backlog = [message(f"m{i}", at=T0 + timedelta(minutes=10 * i)) for i in range(6)]
+    assert rules_hit(compiled, late, *backlog) == []
+    # Out of order but truly within ten seconds: still a flood.
+    shuffled = [message(f"m{i}", at=T0 + timedelta(seconds=s)) for i, s in enumerate((4, 0, 3, 1, 2))]
+    assert rules_hit(compiled, *shuffled) == [Rule.FLOOD]
 
 
 def test_repeated_messages_fire_on_the_third_copy_and_not_on_different_ones() -> None:
