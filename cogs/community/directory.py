@@ -5,6 +5,7 @@ through /link and /setup link, which call `forget`)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -23,6 +24,7 @@ class Directory:
         self._scope_cache: dict[tuple[str, str], int] = {}
         self._member_cache: dict[tuple[str, str], int] = {}
         self._membership_cache: set[tuple[int, int]] = set()
+        self._scope_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     async def community(self, platform: str, scope_id: str, title: str, now: datetime) -> Community:
         found = await self.communities.find_by_scope(platform, scope_id)
@@ -38,7 +40,13 @@ class Directory:
         for platform, scope_id, title in scopes:
             key = (platform, scope_id)
             if key not in self._scope_cache:
-                await self.community(platform, scope_id, title, now)
+                # One lookup per new scope: a burst of first messages (a backlog after start-up) waits for it
+                # instead of each racing to find and create the same community.
+                lock = self._scope_locks.setdefault(key, asyncio.Lock())
+                async with lock:
+                    if key not in self._scope_cache:
+                        await self.community(platform, scope_id, title, now)
+                self._scope_locks.pop(key, None)
             out[key] = self._scope_cache[key]
         return out
 

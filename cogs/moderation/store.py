@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -19,6 +20,7 @@ class SettingsStore:
     def __init__(self, repo: ModerationRepo) -> None:
         self.repo = repo
         self._cache: dict[int, tuple[float, ModSettings, CompiledConfig]] = {}
+        self._loading: dict[int, asyncio.Lock] = {}
 
     def peek(self, community_id: int) -> tuple[ModSettings, CompiledConfig] | None:
         hit = self._cache.get(community_id)
@@ -44,8 +46,14 @@ class SettingsStore:
         hit = self.peek(community_id)
         if hit is not None:
             return hit
-        settings = self._keep(await self.repo.settings(community_id))
-        return settings, self._cache[community_id][2]
+        async with self._loading.setdefault(community_id, asyncio.Lock()):  # one load for a burst of messages
+            hit = self.peek(community_id)
+            if hit is None:
+                self._keep(await self.repo.settings(community_id))
+                hit = self.peek(community_id) or self.stale(community_id)
+        self._loading.pop(community_id, None)
+        assert hit is not None
+        return hit
 
     async def update(self, community_id: int, now: datetime, **changes: Any) -> ModSettings:
         """Read the stored settings, change some fields, save, and cache the result."""

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from bot.app import Services
 from cogs.analytics.models import MembershipSeen, MessageSeen, ReactionSeen
 from cogs.analytics.text_signals import is_question, length_bucket
-from storage.tables import activity_events, activity_weekly, community_members
+from storage.tables import activity_events, activity_weekly, community_links, community_members
 from tests.conftest import START
 
 
@@ -122,3 +122,30 @@ async def test_week_rollups_are_the_sums_of_day_rollups_across_a_week_boundary(s
     assert community is not None
     weeks = await services.ingest.repo.weekly(community.id)  # type: ignore[attr-defined]
     assert [(w.day, w.messages) for w in weeks] == [(START.date(), 3), (monday.date(), 3)]
+
+
+async def test_a_burst_of_first_messages_from_a_new_group_looks_it_up_once(services: Services) -> None:
+    """A backlog after start-up: hundreds of messages from a group nobody has seen yet. Every feature waits for
+    one lookup of the community and one load of its moderation settings instead of racing to create them."""
+    repo = services.directory.communities
+    calls = {"create": 0, "settings": 0}
+    create, settings = repo.create_for_scope, services.moderation.store.repo.settings
+
+    async def counting_create(*args):  # type: ignore[no-untyped-def]
+        calls["create"] += 1
+        return await create(*args)
+
+    async def counting_settings(*args):  # type: ignore[no-untyped-def]
+        calls["settings"] += 1
+        return await settings(*args)
+
+    repo.create_for_scope = counting_create  # type: ignore[method-assign]
+    services.moderation.store.repo.settings = counting_settings  # type: ignore[method-assign]
+    for i in range(300):
+        services.hub.publish(MessageSeen("telegram", "-1009", "New group", "-1009", str(i), f"U{i}", START))
+    await services.hub.drain()
+    await services.ingest.flush()
+    assert calls == {"create": 1, "settings": 1}
+    async with services.engine.connect() as conn:
+        links = (await conn.execute(sa.select(community_links).where(community_links.c.scope_id == "-1009"))).all()
+    assert len(links) == 1
