@@ -82,7 +82,7 @@ class OnboardingService:
             await self._restore_roles(settings, joined, accepted is not None)
         self.journeys.watch(journey)
         await self.welcome.post_due(ctx.clock.now())
-        await ctx.outbox.deliver_due()
+        ctx.outbox.deliver_soon()  # the next update (the next join) does not wait for the welcome to be sent
         await self.arm()
 
     async def _restore_roles(self, settings: Any, joined: MemberJoined, accepted: bool) -> None:

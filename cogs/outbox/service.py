@@ -38,6 +38,8 @@ class Outbox:
         self._on_missed: dict[str, list[Hook]] = {}
         self._on_refused: dict[str, list[Hook]] = {}
         self._lock = asyncio.Lock()
+        self._cycle: asyncio.Future[int] | None = None  # the delivery passes running now, which callers join
+        self._again = False  # someone asked during a pass: one more pass before the cycle ends
         self._queued_by_hooks = False
         self._down: set[str] = set()  # platforms whose last send failed with an outage
 
@@ -63,13 +65,43 @@ class Outbox:
         A platform in an outage (its messenger raises PlatformUnavailable) keeps its rows pending: the
         rest of the pass skips it, the next pass (or PlatformReachable) tries again, first with one row
         alone, and the whole outage is one log line, not one per row."""
-        async with self._lock:  # one delivery pass at a time; rows are marked before the next pass
-            now = self.clock.now()
-            sent = await self._pass(await self.repo.due(now, limit=10_000), now)
-            if self._queued_by_hooks:  # fallbacks queued by on_refused go out in this same call
-                self._queued_by_hooks = False
-                sent += await self._pass(await self.repo.due(self.clock.now(), limit=10_000), now)
-            return sent
+        # Calls during a running pass join it: the pass runs once more after it and every such caller waits for
+        # that. A burst of joins (a welcome each) then costs a few passes, not one full read of the queue per join.
+        if self._cycle is None:
+            self._cycle = asyncio.ensure_future(self._passes())
+        else:
+            self._again = True
+        return await asyncio.shield(self._cycle)
+
+    def deliver_soon(self) -> None:
+        """`deliver_due` without waiting for it: for handlers on a platform's update path (a join), which must not
+        hold the next update until a rate-limited send has gone. `settle()` waits for it (tests, shutdown)."""
+        if self._cycle is None:
+            self._cycle = asyncio.ensure_future(self._passes())
+            self._cycle.add_done_callback(_log_failure)
+        else:
+            self._again = True
+
+    async def settle(self) -> None:
+        """Wait until no delivery pass is running (one started meanwhile included)."""
+        while self._cycle is not None:
+            await asyncio.shield(self._cycle)
+
+    async def _passes(self) -> int:
+        sent = 0
+        try:
+            while True:
+                self._again = False
+                async with self._lock:  # one delivery pass at a time; rows are marked before the next pass
+                    now = self.clock.now()
+                    sent += await self._pass(await self.repo.due(now, limit=10_000), now)
+                    if self._queued_by_hooks:  # fallbacks queued by on_refused go out in this same call
+                        self._queued_by_hooks = False
+                        sent += await self._pass(await self.repo.due(self.clock.now(), limit=10_000), now)
+                if not self._again:
+                    return sent
+        finally:
+            self._cycle = None
 
     async def _pass(self, items: list[OutboxItem], now: datetime) -> int:
         gate = asyncio.Semaphore(CONCURRENCY)
@@ -128,3 +160,8 @@ class Outbox:
             log.info("outbox: %s answers again; sending what was held", platform)
         await self.repo.mark(item.id, OutboxStatus.SENT, self.clock.now(), late=late > timedelta(minutes=1))
         return True
+
+
+def _log_failure(done: asyncio.Future[int]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("outbox: a delivery pass failed", exc_info=done.exception())

@@ -194,3 +194,42 @@ async def test_sends_held_by_an_outage_longer_than_their_grace_are_missed_not_se
     assert await services.outbox.deliver_due() == 0
     item = await services.outbox.repo.get(OutboxKey("t", "1", "r"))  # type: ignore[attr-defined]
     assert item.status is OutboxStatus.MISSED and telegram.sent == []
+
+
+async def test_calls_during_a_pass_join_it_and_each_caller_finds_its_row_sent(services: Services) -> None:
+    """A burst of joins asks for delivery once each while a slow (rate-limited) pass runs: they share one more
+    pass instead of each reading the whole queue, and every caller returns after its own row went out."""
+    gate = asyncio.Event()
+
+    class Slow(RecordingMessenger):
+        async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:
+            await gate.wait()
+            return await super().send(target, message, locale)
+
+    messenger = Slow()
+    services.messengers["telegram"] = messenger
+    reads = 0
+    due = services.outbox.repo.due
+
+    async def counting_due(*args: Any, **kw: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await due(*args, **kw)
+
+    services.outbox.repo.due = counting_due  # type: ignore[method-assign]
+    callers = []
+    for n in range(20):
+        await services.outbox.enqueue(OutboxKey("t", "1", f"w{n}"), Target.direct("telegram", str(n)), reminder(n),
+                                      "en", START)  # fmt: skip
+        callers.append(asyncio.ensure_future(services.outbox.deliver_due()))
+        await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(*callers)
+    assert sorted(int(t.chat_id) for t, _m, _l in messenger.sent) == list(range(20))  # each once
+    assert reads == 2  # the first pass, and one more for everyone who asked during it
+
+    services.outbox.deliver_soon()  # the background form: settle() waits for it
+    await services.outbox.enqueue(OutboxKey("t", "1", "late"), Target.direct("telegram", "99"), reminder(), "en", START)
+    services.outbox.deliver_soon()
+    await services.outbox.settle()
+    assert messenger.sent[-1][0].chat_id == "99"

@@ -43,6 +43,7 @@ async def arrive(fake: FakeDiscord, runtime: DiscordRuntime, services: Services,
     await fake.gateway_roundtrip()
     await runtime.activity.drain()
     await services.hub.drain()
+    await services.outbox.settle()  # the welcome goes out in the background
 
 
 async def reply(fake: FakeDiscord, interaction: FakeInteraction) -> tuple[str, bool]:

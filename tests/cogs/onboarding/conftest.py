@@ -125,6 +125,7 @@ async def join(
                           locale=locale)  # fmt: skip
     await services.hub.deliver(seen)
     await services.hub.drain()
+    await services.outbox.settle()  # the welcome goes out in the background, not on the join's update path
 
 
 async def member_id(services: Services, user: str, platform: str = "telegram") -> int:
