@@ -185,7 +185,7 @@ class Services:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.hub.drain()  # what those tasks published
-        await self.outbox.settle()  # sends started in the background (welcomes after a join)
+        await self.outbox.settle(cancel_after=10)  # sends started in the background (welcomes after a join)
         await self.flush_activity()
         await self.engine.dispose()
 

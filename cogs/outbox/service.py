@@ -82,10 +82,20 @@ class Outbox:
         else:
             self._again = True
 
-    async def settle(self) -> None:
-        """Wait until no delivery pass is running (one started meanwhile included)."""
-        while self._cycle is not None:
-            await asyncio.shield(self._cycle)
+    async def settle(self, cancel_after: float | None = None) -> None:
+        """Wait until no delivery pass is running (one started meanwhile included). After `cancel_after` seconds the
+        pass is cancelled (shutdown must not wait on a rate-limited backlog): unsent rows stay pending for the
+        next start, and a send cut off in flight may repeat once, as after a crash."""
+        loop = asyncio.get_running_loop()
+        deadline = None if cancel_after is None else loop.time() + cancel_after
+        while (cycle := self._cycle) is not None:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            done, _pending = await asyncio.wait({cycle}, timeout=left)
+            if not done:
+                cycle.cancel()
+                await asyncio.wait({cycle})
+                log.info("outbox: stopped a delivery pass at shutdown; its unsent rows go out at the next start")
+                return
 
     async def _passes(self) -> int:
         sent = 0

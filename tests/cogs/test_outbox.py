@@ -233,3 +233,18 @@ async def test_calls_during_a_pass_join_it_and_each_caller_finds_its_row_sent(se
     services.outbox.deliver_soon()
     await services.outbox.settle()
     assert messenger.sent[-1][0].chat_id == "99"
+
+
+async def test_shutdown_stops_a_pass_stuck_behind_a_rate_limit_and_the_row_stays_pending(services: Services) -> None:
+    class Stuck(RecordingMessenger):
+        async def send(self, target: Target, message: OutMessage, locale: str) -> str | None:
+            await asyncio.Event().wait()  # a rate limiter that will not let it go before shutdown
+            return None
+
+    services.messengers["telegram"] = Stuck()
+    await services.outbox.enqueue(OutboxKey("t", "1", "stuck"), Target.direct("telegram", "5"), reminder(), "en", START)
+    services.outbox.deliver_soon()
+    await services.outbox.settle(cancel_after=0.01)  # what Services.close() does, with its 10 s
+    assert services.outbox._cycle is None
+    (row,) = await services.outbox.repo.due(START + timedelta(minutes=1))
+    assert row.key.part == "stuck"  # not sent, not lost: it goes out at the next start
