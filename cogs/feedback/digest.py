@@ -23,7 +23,8 @@ class FeedbackDigest:
         new = await self.repo.items_between(community_id, since, until)
         top_voted, _total = await self.repo.open_items(community_id, None, 0, top)
         changes = await self.repo.changes_between(community_id, since, until)
-        by_language = themes_of(await self.repo.open_texts(community_id), top=5)
+        still_open = await self.repo.open_texts(community_id)
+        by_language = themes_of(still_open, top=5)
         found = sorted((t for ts in by_language.values() for t in ts), key=lambda t: (-t.count, t.language, t.term))
         return FeedbackSummary(
             new=tuple(new),
@@ -32,6 +33,7 @@ class FeedbackDigest:
             themes=tuple(found),
             negative=sum(i.category is Category.PROBLEM for i in new),
             by_category=dict(Counter(i.category.value for i in new)),
+            awaiting_reply=sum(i.status is Status.NEW for i in still_open),
         )
 
     async def negative_per_day(self, community_id: int, since: datetime, until: datetime) -> dict[date, int]:
@@ -47,8 +49,7 @@ class FeedbackSection:
 
     async def feedback(self, community_id: int, start: datetime, end: datetime) -> FeedbackSectionData | None:
         s = await self.report.summary(community_id, start, end)
-        waiting = sum(i.status is Status.NEW for i in await self.report.repo.open_texts(community_id))
-        if not (s.new or s.top_voted or s.status_changes or waiting):
+        if not (s.new or s.top_voted or s.status_changes or s.awaiting_reply):
             return None
         return FeedbackSectionData(
             new_items=len(s.new),
@@ -57,7 +58,7 @@ class FeedbackSection:
                 StatusLine(_line(i), STATUS_LABELS[c.previous], STATUS_LABELS[c.status]) for i, c in s.status_changes
             ),
             themes=tuple((t.term, t.count) for t in s.themes),
-            awaiting_reply=waiting,
+            awaiting_reply=s.awaiting_reply,
         )
 
 

@@ -179,6 +179,7 @@ class FeedbackSummary:
     themes: tuple[Theme, ...]
     negative: int  # new items in the "problem" category in the period
     by_category: dict[str, int] = field(default_factory=dict)
+    awaiting_reply: int = 0  # open items still without a manager's status ("new")
 
 
 # -- hub events other features may subscribe to ------------------------------------------------------
