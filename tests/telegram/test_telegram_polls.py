@@ -216,8 +216,8 @@ async def test_a_restart_after_the_close_time_closes_the_poll_once(
 
 
 async def test_a_guided_poll_asks_for_the_answers(bot: Bot, tg: FakeTelegram) -> None:
-    assert "Send the answers separated by |" in await say(tg, OWNER, "/poll Lunch?")
-    assert "Poll #1 created: Lunch?" in await say(tg, OWNER, "Pizza | Sushi | Soup")
+    assert "Send the answers separated by |" in await answered(tg, OWNER, "/poll Lunch?")
+    assert "Poll #1 created: Lunch?" in await answered(tg, OWNER, "Pizza | Sushi | Soup")
     assert [o["text"] for o in sent_polls(tg)[0].params["options"]] == ["Pizza", "Sushi", "Soup"]
 
 
